@@ -37,7 +37,8 @@ class RunResult:
     ----------
     config : RunConfig
     status : {"finished", "diverged", "cancelled"}
-        "diverged": the training loss became NaN/inf at ``diverged_epoch``; its history holds the
+        "diverged": the epoch's mean training loss became NaN/inf or exceeded
+        ``train.DIVERGENCE_LOSS`` at ``diverged_epoch``; its history holds the
         finite epochs before, ``eval_error`` is NaN and ``eval_errors`` None (the weights are garbage).
     history : dict of str to list of float
         `HISTORY_COLUMNS`, one entry per epoch run.

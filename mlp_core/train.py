@@ -30,6 +30,10 @@ CODE_VERSION = "1"
 #: Evaluation batch: large batches make inference matrix products efficient; 10000 x 784 floats = 31 MB.
 EVAL_BATCH = 10000
 
+#: A mean training loss above this (nats; chance level is ln 10 = 2.3) counts as diverged, like NaN/inf:
+#: PyTorch's stable log-softmax keeps a blown-up network's loss finite (1e8 is typical) but useless.
+DIVERGENCE_LOSS = 100.0
+
 #: Progress events: {"kind": "epoch", **history row} after each epoch, and
 #: {"kind": "batch", "epoch": e, "fraction": f} a few times per epoch.
 ProgressCallback = Callable[[dict[str, Any]], None]
@@ -62,6 +66,11 @@ def make_optimizer(config: RunConfig, parameters: Iterator[nn.Parameter]) -> tor
         "rmsprop": lambda: torch.optim.RMSprop(params, lr=rate, weight_decay=decay),
     }
     return builders[config.optimizer]()
+
+
+def is_diverged(mean_loss: float) -> bool:
+    """Whether an epoch's mean training loss means the run has diverged (NaN, inf or huge)."""
+    return not math.isfinite(mean_loss) or mean_loss > DIVERGENCE_LOSS
 
 
 def learning_rate_factor(config: RunConfig, step: int, total_steps: int) -> float:
@@ -195,7 +204,7 @@ def train(
         if status == "cancelled":
             break
         train_loss = loss_sum.item() / batches_per_epoch
-        if not math.isfinite(train_loss):
+        if is_diverged(train_loss):
             status, diverged_epoch = "diverged", epoch
             break
         train_errors, _, _, _ = evaluate(model, train_x, train_y)

@@ -1,0 +1,49 @@
+"""Cost of a run before it starts: floating-point work per epoch and a seconds estimate.
+
+A training step costs about 6 FLOPs per weight per example (forward 2, backward 4); evaluating the
+training and evaluation sets after each epoch costs 2 per weight per example. Seconds follow from a
+throughput measured on this machine (stored runs on the same device) or a conservative default.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from typing import Any
+
+from mlp_core.config import RunConfig
+
+#: FLOP/s assumed when no stored run on this device says better (2 CPU cores reach ~70e9 on matmul).
+DEFAULT_THROUGHPUT = {"cpu": 40e9, "cuda": 2e12}
+
+
+def weights(config: RunConfig) -> int:
+    """Number of weights and biases of the MLP of ``config``."""
+    widths = (784, *config.hidden, 10)
+    return sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
+
+
+def flops_per_epoch(config: RunConfig) -> float:
+    """FLOPs of one epoch: training steps plus the per-epoch evaluation of both sets."""
+    return weights(config) * (
+        6.0 * config.train_size + 2.0 * (config.train_size + config.eval_size)
+    )
+
+
+def throughput(records: Iterable[dict[str, Any]], device_name: str, device: str = "cpu") -> float:
+    """Median FLOP/s of stored runs computed on ``device_name`` (default throughput if none)."""
+    rates = []
+    for row in records:
+        if row.get("device_name") != device_name or not row.get("seconds") or not row["epochs_run"]:
+            continue
+        hidden = tuple(int(w) for w in str(row["hidden"]).split("-")) if row["depth"] else ()
+        config = RunConfig(
+            hidden=hidden, split=row["split"], validation_size=row["validation_size"]
+        )
+        rates.append(flops_per_epoch(config) * row["epochs_run"] / row["seconds"])
+    return statistics.median(rates) if rates else DEFAULT_THROUGHPUT.get(device, 40e9)
+
+
+def estimate_seconds(config: RunConfig, flops_per_second: float) -> float:
+    """Seconds for all of ``config``'s epochs at ``flops_per_second`` (the maximum with patience)."""
+    return flops_per_epoch(config) * config.epochs / flops_per_second

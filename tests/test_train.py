@@ -1,0 +1,133 @@
+"""Trainer: shapes, learning, determinism, early stopping, divergence, cancel."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from mlp_core.config import RunConfig
+from mlp_core.model import MLP, build_model, count_parameters
+from mlp_core.results import HISTORY_COLUMNS
+from mlp_core.train import train
+
+TINY = {"hidden": (32,), "batch_size": 50, "epochs": 5, "validation_size": 200}
+
+
+@pytest.mark.parametrize("hidden", [(), (16,), (16, 8), (16, 8, 4)])
+def test_model_shapes_for_depth_0_to_3(hidden):
+    model = MLP(RunConfig(hidden=hidden))
+    assert model(torch.rand(3, 28, 28)).shape == (3, 10)
+    linear = [layer for layer in model.layers if isinstance(layer, torch.nn.Linear)]
+    assert len(linear) == len(hidden) + 1
+    widths = (784, *hidden, 10)
+    assert count_parameters(model) == sum(a * b + b for a, b in zip(widths, widths[1:]))
+
+
+def test_handout_model_has_the_handout_parameter_count():
+    assert count_parameters(build_model(RunConfig())) == 784 * 500 + 500 + 500 * 300 + 300 + 3010
+
+
+def test_tiny_run_learns(tiny_split):
+    result = train(RunConfig(**TINY), split=tiny_split)
+    losses = result.history["train_loss"]
+    assert result.status == "finished"
+    assert losses[-1] < 0.5 * losses[0]
+    assert result.eval_error < 0.2  # chance is 0.9
+    assert set(result.history) == set(HISTORY_COLUMNS)
+    assert len(result.predictions) == 200 and result.predictions.dtype.name == "uint8"
+    assert result.metrics["eval_errors"] == int(
+        (result.predictions != tiny_split.eval_labels.numpy()).sum()
+    )
+    assert {"torch", "device", "date", "seconds", "code_version"} <= set(result.provenance)
+
+
+def test_same_seed_same_run_on_cpu(tiny_split):
+    first = train(RunConfig(**TINY), split=tiny_split)
+    second = train(RunConfig(**TINY), split=tiny_split)
+    other_seed = train(RunConfig(**TINY, seed=1), split=tiny_split)
+    assert first.history["train_loss"] == second.history["train_loss"]
+    assert (first.predictions == second.predictions).all()
+    assert first.history["train_loss"] != other_seed.history["train_loss"]
+
+
+def test_early_stopping_restores_the_best_epoch(tiny_split):
+    # A large learning rate makes validation error bounce, so the best epoch is not the last.
+    config = RunConfig(
+        **{**TINY, "epochs": 30},
+        stopping="patience",
+        patience=3,
+        optimizer="sgd",
+        learning_rate=2.0,
+    )
+    result = train(config, split=tiny_split)
+    errors = result.history["eval_error"]
+    best = min(range(len(errors)), key=errors.__getitem__) + 1
+    assert result.best_epoch == best
+    assert result.metrics["kept_epoch"] == best
+    assert result.metrics["epochs_run"] <= best + 3
+    assert result.eval_error == pytest.approx(errors[best - 1])  # weights of the best epoch
+
+
+def test_divergence_is_recorded_not_raised(tiny_split):
+    config = RunConfig(**TINY, optimizer="sgd", learning_rate=100.0)
+    result = train(config, split=tiny_split)
+    assert result.status == "diverged"
+    assert result.metrics["diverged_epoch"] >= 1
+    assert math.isnan(result.eval_error)
+    assert result.metrics["eval_errors"] is None
+
+
+def test_cancel_stops_the_run(tiny_split):
+    calls = []
+
+    def stop_after_three() -> bool:
+        calls.append(1)
+        return len(calls) > 3
+
+    result = train(RunConfig(**TINY), split=tiny_split, should_stop=stop_after_three)
+    assert result.status == "cancelled"
+    assert len(calls) == 4
+    assert result.history["epoch"] == []
+
+
+def test_progress_reports_every_epoch(tiny_split):
+    events = []
+    train(RunConfig(**TINY), split=tiny_split, progress=events.append)
+    assert [event["epoch"] for event in events if event["kind"] == "epoch"] == [1, 2, 3, 4, 5]
+
+
+def test_cosine_schedule_decays_to_zero(tiny_split):
+    result = train(RunConfig(**TINY, schedule="cosine"), split=tiny_split)
+    rates = result.history["learning_rate"]
+    assert rates[0] < 1e-3 and rates[-1] == pytest.approx(0.0, abs=1e-12)
+    assert rates == sorted(rates, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "optimizer", ["sgd", "sgd_momentum", "adadelta", "adagrad", "adam", "adamw", "rmsprop"]
+)
+def test_every_optimizer_trains(tiny_split, optimizer):
+    from mlp_core.config import DEFAULT_LEARNING_RATES
+
+    config = RunConfig(
+        **{**TINY, "epochs": 2},
+        optimizer=optimizer,
+        learning_rate=DEFAULT_LEARNING_RATES[optimizer],
+    )
+    assert train(config, split=tiny_split).status == "finished"
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu"])
+def test_every_activation_trains_with_dropout(tiny_split, activation):
+    config = RunConfig(
+        **{**TINY, "epochs": 1}, activation=activation, dropout=0.2, input_dropout=0.1
+    )
+    assert train(config, split=tiny_split).status == "finished"
+
+
+@pytest.mark.slow
+def test_handout_experiment_one_epoch_on_real_mnist():
+    result = train(RunConfig(epochs=1))
+    assert result.eval_error < 0.06
