@@ -1,0 +1,128 @@
+"""Published table, computed comparison sentences, table renderings and the report zip."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from mlp_core import export, report, stats
+
+
+@pytest.fixture(scope="module")
+def published() -> pd.DataFrame:
+    return report.load_published()
+
+
+def hinton_row(published: pd.DataFrame) -> pd.Series:
+    rows = published[published["classifier"].str.contains("784-500-300-10")]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_published_table_loads_with_its_source_columns(published):
+    assert tuple(published.columns) == report.PUBLISHED_COLUMNS
+    assert len(published) > 50
+    assert published["source_url"].str.startswith("http").all()
+    assert published["test_error_pct"].between(0, 100).all()
+    assert published["permutation_invariant"].dtype == bool
+    assert hinton_row(published)["test_error_pct"] == 1.51
+
+
+def numbers(text: str) -> list[float]:
+    return [float(value) for value in re.findall(r"\d+\.\d+(?:e-\d+)?", text)]
+
+
+@pytest.mark.parametrize(("errors", "significant"), [(141, False), (100, True), (200, True)])
+def test_sentence_numbers_are_the_stats_outputs(published, errors, significant):
+    row = hinton_row(published)
+    sentence = report.comparison_sentence(errors, 10000, row, name="Hinton 784-500-300-10")
+    result = stats.compare_with_published(errors, 10000, 0.0151)
+    ours = stats.wilson_interval(errors, 10000)
+    # ours: E% [L, U] (n=10000, 95% Wilson); Hinton...: 1.51% — ... (binomial test p=P; ...)
+    error, lower, upper, theirs, p_value, theirs_again = numbers(sentence)
+    assert (error, lower, upper) == (
+        round(100 * ours.error, 2),
+        round(100 * ours.lower, 2),
+        round(100 * ours.upper, 2),
+    )
+    assert theirs == theirs_again == 1.51
+    assert p_value == float(
+        f"{result.p_value:.2g}" if result.p_value >= 1e-3 else f"{result.p_value:.1e}"
+    )
+    assert "n=10000" in sentence
+    assert ("not significantly different" in sentence) is (not significant)
+    assert result.significant is significant
+    assert ("inside" in sentence) is result.published_inside
+
+
+def test_comparison_frame_holds_our_rows_and_published_rows(published):
+    ours = report.MeasuredResult("MLP 784-500-300-10", 141, 10000, "runs/test")
+    knn = report.MeasuredResult("kNN k=3", 295, 10000, "mlp_core.baselines", kind="baseline")
+    frame = report.comparison_frame([ours, knn], published)
+    assert tuple(frame.columns) == report.COMPARISON_COLUMNS
+    assert list(frame["kind"].iloc[:2]) == ["ours", "baseline"]
+    assert len(frame) == 2 + len(published)
+    wilson = stats.wilson_interval(295, 10000)
+    assert frame.loc[1, "lower_pct"] == pytest.approx(100 * wilson.lower)
+    published_rows = frame[frame["kind"] == "published"]
+    assert published_rows["source_url"].notna().all()
+    expected_p = stats.compare_with_published(141, 10000, 0.12).p_value
+    assert published_rows.iloc[0]["p_value"] == expected_p
+
+
+def test_markdown_and_latex_render_every_row():
+    frame = pd.DataFrame(
+        {"classifier": ["a|b", "c_d & 5%"], "error_pct": [1.4123, 12.0], "p_value": [0.43, None]}
+    )
+    markdown = report.to_markdown(frame).splitlines()
+    assert markdown[0] == "| classifier | error_pct | p_value |"
+    assert markdown[1] == "| :--- | ---: | ---: |"
+    assert markdown[2] == "| a\\|b | 1.41 | 0.43 |"
+    assert markdown[3] == "| c_d & 5% | 12.00 |  |"
+    latex = report.to_latex(frame, caption="Test 5%")
+    assert r"\toprule" in latex and r"\bottomrule" in latex and r"\midrule" in latex
+    assert r"c\_d \& 5\% & 12.00 &  \\" in latex
+    assert r"\caption{Test 5\%}" in latex
+
+
+@pytest.fixture(scope="module")
+def report_zip() -> bytes:
+    chart = (
+        alt.Chart(pd.DataFrame({"epoch": [1, 2, 3], "error": [0.05, 0.03, 0.02]}))
+        .mark_line()
+        .encode(x="epoch", y="error")
+    )
+    tables = {"Comparison": pd.DataFrame({"classifier": ["x"], "error_pct": [1.41]})}
+    summary = {"errors": 141, "n": 10000, "wilson": [0.0119, 0.0166], "undefined": float("nan")}
+    return export.build_report_zip(summary, tables, {"Learning curve": chart})
+
+
+def test_zip_holds_exactly_the_files_its_readme_lists(report_zip):
+    archive = zipfile.ZipFile(io.BytesIO(report_zip))
+    listed = export.readme_files(archive.read("README.md").decode())
+    assert sorted(listed) == sorted(archive.namelist())
+    assert len(listed) == len(set(listed)) == 7  # README, summary, 3 table files, 2 chart files
+
+
+def test_zip_png_is_a_real_png_and_svg_is_svg(report_zip):
+    archive = zipfile.ZipFile(io.BytesIO(report_zip))
+    assert archive.read("charts/learning_curve.png").startswith(export.PNG_MAGIC)
+    assert b"<svg" in archive.read("charts/learning_curve.svg")[:500]
+
+
+def test_zip_summary_is_strict_json(report_zip):
+    archive = zipfile.ZipFile(io.BytesIO(report_zip))
+    summary = json.loads(archive.read("summary.json"), parse_constant=pytest.fail)
+    assert summary == {"errors": 141, "n": 10000, "wilson": [0.0119, 0.0166], "undefined": None}
+
+
+def test_colliding_names_raise_value_error():
+    frame = pd.DataFrame({"a": [1]})
+    with pytest.raises(ValueError, match="collide"):
+        export.build_report_zip({}, {"My table": frame, "my_table": frame}, {})
