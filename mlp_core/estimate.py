@@ -7,6 +7,7 @@ throughput measured on this machine (stored runs on the same device) or a conser
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Iterable
 from typing import Any
@@ -20,7 +21,7 @@ DEFAULT_THROUGHPUT = {"cpu": 40e9, "cuda": 2e12}
 def weights(config: RunConfig) -> int:
     """Number of weights and biases of the MLP of ``config``."""
     widths = (784, *config.hidden, 10)
-    return sum(a * b + b for a, b in zip(widths[:-1], widths[1:], strict=True))
+    return sum(a * b + b for a, b in itertools.pairwise(widths))
 
 
 def flops_per_epoch(config: RunConfig) -> float:

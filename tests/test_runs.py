@@ -40,7 +40,7 @@ def test_stored_runs_survive_a_code_version_change(tmp_store, counting_train, mo
     old, _ = tmp_store.get_or_train(TINY, train=counting_train)
     old_path = tmp_store.path_for(TINY, "1")
     monkeypatch.setattr(train_module, "CODE_VERSION", "2")
-    new, from_store = tmp_store.get_or_train(
+    _new, from_store = tmp_store.get_or_train(
         TINY, train=lambda config, **kw: _with_version(counting_train(config, **kw), "2")
     )
     assert not from_store  # the new code computes its own run...

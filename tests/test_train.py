@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -22,7 +23,7 @@ def test_model_shapes_for_depth_0_to_3(hidden):
     linear = [layer for layer in model.layers if isinstance(layer, torch.nn.Linear)]
     assert len(linear) == len(hidden) + 1
     widths = (784, *hidden, 10)
-    assert count_parameters(model) == sum(a * b + b for a, b in zip(widths, widths[1:]))
+    assert count_parameters(model) == sum(a * b + b for a, b in itertools.pairwise(widths))
 
 
 def test_handout_model_has_the_handout_parameter_count():
