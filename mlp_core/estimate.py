@@ -17,6 +17,9 @@ from mlp_core.config import RunConfig
 #: FLOP/s assumed when no stored run on this device says better (2 CPU cores reach ~70e9 on matmul).
 DEFAULT_THROUGHPUT = {"cpu": 40e9, "cuda": 2e12}
 
+#: Fixed cost of one optimizer step besides its FLOPs (Python, kernel launches): it dominates small nets.
+STEP_OVERHEAD_SECONDS = {"cpu": 1.5e-3, "cuda": 3e-4}
+
 
 def weights(config: RunConfig) -> int:
     """Number of weights and biases of the MLP of ``config``."""
@@ -31,8 +34,16 @@ def flops_per_epoch(config: RunConfig) -> float:
     )
 
 
+def steps_per_epoch(config: RunConfig) -> int:
+    """Optimizer steps in one epoch."""
+    return -(-config.train_size // config.batch_size)
+
+
 def throughput(records: Iterable[dict[str, Any]], device_name: str, device: str = "cpu") -> float:
-    """Median FLOP/s of stored runs computed on ``device_name`` (default throughput if none)."""
+    """Median FLOP/s of stored runs computed on ``device_name``, step overhead taken out.
+
+    Falls back to `DEFAULT_THROUGHPUT` when no stored run comes from this device.
+    """
     rates = []
     for row in records:
         if row.get("device_name") != device_name or not row.get("seconds") or not row["epochs_run"]:
@@ -45,6 +56,10 @@ def throughput(records: Iterable[dict[str, Any]], device_name: str, device: str 
     return statistics.median(rates) if rates else DEFAULT_THROUGHPUT.get(device, 40e9)
 
 
-def estimate_seconds(config: RunConfig, flops_per_second: float) -> float:
-    """Seconds for all of ``config``'s epochs at ``flops_per_second`` (the maximum with patience)."""
-    return flops_per_epoch(config) * config.epochs / flops_per_second
+def estimate_seconds(config: RunConfig, flops_per_second: float, device: str = "cpu") -> float:
+    """Seconds for all of ``config``'s epochs (the maximum with patience) on ``device``.
+
+    FLOPs at ``flops_per_second`` plus a fixed overhead per optimizer step.
+    """
+    overhead = STEP_OVERHEAD_SECONDS.get(device, 1.5e-3) * steps_per_epoch(config)
+    return (flops_per_epoch(config) / flops_per_second + overhead) * config.epochs

@@ -1,0 +1,193 @@
+"""MNIST task: configure the handout's experiment, train it in the background, watch it live.
+
+Widgets -> `RunConfig` -> `ui.jobs.start_training` (a worker thread, never this script) -> a polled
+live view; the finished run lands in the run store and is shown with its provenance. The job key
+lives in ``st.session_state`` and in the URL (``?job=<key>``), so page switches and reloads re-attach.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from mlp_core import curves
+from mlp_core.config import RunConfig, run_key
+from mlp_core.jobs import training_key
+from mlp_core.results import RunResult
+from mlp_core.stats import wilson_interval
+from ui import jobs, store
+from ui.learning_curves import curves_chart
+from ui.run_form import advice, config_widgets, plural
+
+P = "train_"  # session-state prefix of this page
+
+
+def attach(key: str) -> None:
+    """Make job ``key`` this session's run, also across reloads (via the URL)."""
+    st.session_state[f"{P}job"] = key
+    st.query_params["job"] = key
+
+
+def attached_key() -> str | None:
+    key = st.session_state.get(f"{P}job") or st.query_params.get("job")
+    if key and not store.is_run_key(key):
+        st.warning(f"Ignoring the run {key!r} in the address: it is not a run key.")
+        st.query_params.pop("job", None)
+        return None
+    if key:
+        attach(key)  # a session opened by URL keeps the key; one switched back restores the URL
+    return key
+
+
+def start_section(config: RunConfig | None, problems: list[str]) -> None:
+    for problem in problems:
+        st.error(problem)
+    if config is None:
+        st.button("Start training", disabled=True, key=f"{P}start_disabled")
+        return
+    for note in advice(config):
+        st.warning(note)
+    key = training_key(config)
+    running = jobs.job_queue().get(key)
+    if running is not None and running.active:
+        st.info(f"This configuration is {running.status} in the background.")
+        if st.session_state.get(f"{P}job") != key and st.button("Show it", key=f"{P}show_active"):
+            attach(key)
+            st.rerun()
+        return
+    if store.stored_result(key) is not None:
+        st.success("This configuration is already in the run store: no training needed.")
+        if st.session_state.get(f"{P}job") != key and st.button(
+            "Show the stored run", type="primary", key=f"{P}show_stored"
+        ):
+            attach(key)
+            st.rerun()
+        return
+    per_epoch, total, basis = store.cost_estimate(config)
+    _, name = store.device_name()
+    source = (
+        f"the median speed of {basis} stored run(s) on this device"
+        if basis
+        else "a default speed (no stored run on this device yet)"
+    )
+    st.markdown(
+        f"**Estimated cost**: about {jobs.format_seconds(per_epoch)} per epoch, "
+        f"{jobs.format_seconds(total)} for {plural(config.epochs, 'epoch')} on {name}, from "
+        f"{source}; {config.architecture}, {config.train_size} training images."
+    )
+    if st.button("Start training", type="primary", key=f"{P}start", icon=":material/play_arrow:"):
+        attach(jobs.start_training(config).key)
+        st.rerun()  # draw the new run at the top
+
+
+def result_view(result: RunResult, job_from_store: bool | None) -> None:
+    """Status, final error with its count and interval, best epoch, curves, provenance."""
+    config, metrics, history = result.config, result.metrics, result.history
+    eval_name = curves.eval_set_name(config.split)
+    st.markdown(f"**{config.label()}**")
+    if result.status == "diverged":
+        st.error(
+            f"Diverged at epoch {metrics['diverged_epoch']}: the training loss became NaN/inf, so "
+            "the weights are useless. Lower the learning rate (or pick another optimizer)."
+        )
+    else:
+        errors, size = metrics["eval_errors"], metrics["eval_size"]
+        interval = wilson_interval(errors, size)
+        st.success(
+            f"Finished: {eval_name} error **{result.eval_error:.2%} = {errors}/{size}** "
+            f"(95% Wilson interval {interval.lower:.2%} – {interval.upper:.2%}), model of epoch "
+            f"{metrics['kept_epoch']}."
+        )
+    if job_from_store:
+        st.caption("Taken from the run store: not trained again.")
+    else:
+        st.caption("Trained in the background on this server and saved in the run store.")
+    best = curves.best_epoch(history)
+    columns = st.columns(4)
+    if best is not None:
+        columns[0].metric("Best epoch", best.epoch, help=f"minimum {eval_name} error")
+        columns[1].metric(f"Minimum {eval_name} error", f"{best.eval_error:.2%}")
+        columns[2].metric("Training error (kept model)", f"{metrics['train_error']:.2%}")
+    seconds = history.get("seconds", [])
+    if seconds:
+        columns[3].metric("Seconds per epoch", f"{sum(seconds) / len(seconds):.2f}")
+    label = config.label()
+    frame = curves.curves_frame({label: history}, {label: config.split})
+    if not frame.empty:
+        chart = curves_chart(frame, curves.best_epochs_frame({label: history}))
+        st.altair_chart(chart, width="stretch")
+    provenance = result.provenance
+    st.markdown("**Provenance**")
+    rows = {
+        "device": f"{provenance.get('device_name')}, "
+        + plural(int(provenance.get("threads") or 0), "thread"),
+        "torch / python": f"{provenance.get('torch')} / {provenance.get('python')}",
+        "date (UTC)": str(provenance.get("date")),
+        "seconds (whole run)": f"{provenance.get('seconds')}",
+        "code version / git commit": f"{provenance.get('code_version')} / "
+        f"{provenance.get('git_commit')}",
+        "store key": result_key(result),
+    }
+    st.table(pd.DataFrame({"value": list(rows.values())}, index=list(rows)))
+    st.page_link("pages/exercise1_curves.py", label="Plot it against other runs (exercise 1)")
+
+
+def result_key(result: RunResult) -> str:
+    return run_key(result.config, str(result.provenance.get("code_version")))
+
+
+def run_section(key: str) -> None:
+    job = jobs.follow_job(key, P)
+    if job is not None and job.active:
+        return
+    result = store.stored_result(key)
+    done = job.last("done") if job is not None else None
+    if result is not None:
+        result_view(result, job_from_store=done["from_store"] if done else True)
+    elif job is not None and job.status == "cancelled":
+        epochs = len(job.of_kind("epoch"))
+        st.warning(f"Cancelled after {epochs} finished epoch(s); cancelled runs are not stored.")
+    elif job is not None and job.status == "failed":
+        st.error(f"The training failed: {job.error}")
+    else:
+        st.warning(
+            f"Run {key} is not known to this server (it may have restarted before the run "
+            "finished): start it again."
+        )
+    if st.button("Close this run", key=f"{P}close"):
+        st.session_state.pop(f"{P}job", None)
+        st.query_params.pop("job", None)
+        st.rerun()
+
+
+def active_jobs_section() -> None:
+    """Every training queued or running on this server, to re-attach from a fresh session."""
+    mine = st.session_state.get(f"{P}job")
+    others = [job for job in jobs.training_jobs() if job.key != mine]
+    if not others:
+        return
+    with st.expander(f"Other trainings on this server ({len(others)})", expanded=not mine):
+        st.dataframe(jobs.jobs_table(others, jobs.job_queue()), hide_index=True)
+        for job in others:
+            if st.button(f"Show {job.label}", key=f"{P}show_{job.key}"):
+                attach(job.key)
+                st.rerun()
+
+
+st.title("Train the MLP")
+st.caption("Handout: *2. Tarea MNIST*")
+st.markdown(
+    "The handout's experiment: 784-500-300-10 with ReLU, Adam (learning rate 1e-3), cross-entropy, "
+    "batches of 100, 20 epochs, 54000/6000 split: *validation error below 2%*. Change anything; "
+    "the run trains in the background, keeps going when you switch pages or reload, and lands in "
+    "the run store."
+)
+current = attached_key()
+if current:
+    st.subheader("Your run")
+    run_section(current)
+    st.divider()
+active_jobs_section()
+st.subheader("Configure a run")
+widget_config, widget_problems = config_widgets(P)
+start_section(widget_config, widget_problems)

@@ -1,0 +1,143 @@
+"""A real browser against a real server: a background training survives a reload and a page switch,
+and the exercise 1 page draws stored curves.
+
+The server gets its own temporary run store (``MLP_RUNS_DIR``) holding made-up handout runs for the
+exercise 1 page; the training test trains a tiny network (784-8-10, batches of 1000) on the real
+MNIST split and cancels it once the re-attach is checked. Run with
+``python -m pytest tests/test_browser_training.py -q``; screenshots go to ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("the browser tests need /usr/bin/chromium", allow_module_level=True)
+pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright")
+
+from browser_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    AppServer,
+    assert_no_errors,
+    click_sidebar_link,
+    new_app_page,
+    open_page,
+    save_screenshot,
+    start_app_server,
+)
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from synthetic_runs import store_handout_runs
+
+from mlp_core import data
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TRAIN_TITLE, CURVES_TITLE = "Train the MLP", "1 · Learning curves"
+TINY_LABEL = "784-8-10 relu adam lr=0.001 40ep seed=0"
+LIVE_MS = 120_000  # a first epoch on a busy 2-core machine, data loading included
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[AppServer]:
+    """The app with a temporary store of made-up handout runs, opened once at "/"."""
+    root = tmp_path_factory.mktemp("runs") / "store"
+    store_handout_runs(root, best_short=12, best_long=9)
+    saved = os.environ.get("MLP_RUNS_DIR")
+    os.environ["MLP_RUNS_DIR"] = str(root)
+    try:
+        app = start_app_server(ARTIFACTS / "server_training.log")
+    finally:
+        if saved is None:
+            os.environ.pop("MLP_RUNS_DIR")
+        else:
+            os.environ["MLP_RUNS_DIR"] = saved
+    try:
+        warm_up = new_app_page(browser)
+        open_page(warm_up, app.url + "/")  # the router runs before any deep link
+        warm_up.context.close()
+        yield app
+    finally:
+        app.stop()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    tab = new_app_page(browser)
+    yield tab
+    tab.context.close()
+
+
+def set_number(page: Page, label: str, value: str) -> None:
+    box = page.get_by_role("spinbutton", name=label)
+    box.fill(value)
+    box.press("Enter")
+    expect(box).to_have_value(value)
+
+
+def epochs_done(page: Page) -> int:
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Epochs done")
+    return int(metric.locator('[data-testid="stMetricValue"]').inner_text())
+
+
+def test_exercise1_page_draws_stored_curves(server: AppServer, page: Page) -> None:
+    open_page(page, server.url + "/exercise1_curves")
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(2, timeout=30_000)
+    expect(page.get_by_text("min 2.00% @ 9").first).to_be_attached()
+    save_screenshot(page, SCREENSHOTS / "exercise1_curves_stored.png")
+    assert_no_errors(page)
+
+
+def test_training_survives_reload_and_page_switch(server: AppServer, page: Page) -> None:
+    if not data.dataset_status("mnist")["verified"]:
+        pytest.skip("MNIST is not in the data folder (python -m mlp_core data)")
+    open_page(page, server.url + "/train")
+    hidden = page.get_by_role("textbox", name="Hidden layer widths")
+    hidden.fill("8")
+    hidden.press("Enter")
+    set_number(page, "Batch size", "1000")
+    set_number(page, "Epochs (maximum with patience)", "40")
+    page.get_by_role("button", name="Start training").click()
+    expect(page.get_by_text("Epochs done")).to_be_visible(timeout=LIVE_MS)
+    assert re.search(r"[?&]job=[0-9a-f]{16}", page.url), page.url
+    before_reload = epochs_done(page)
+
+    # A reload is a new session: the URL alone must bring the live run back.
+    page.reload()
+    expect(page.get_by_text(TINY_LABEL, exact=True)).to_be_visible(timeout=LIVE_MS)
+    expect(page.get_by_text("Epochs done")).to_be_visible(timeout=LIVE_MS)
+    page.wait_for_function(
+        """(before) => {
+            const metric = [...document.querySelectorAll('[data-testid="stMetric"]')]
+                .find(m => m.innerText.includes('Epochs done'));
+            const value = metric && metric.querySelector('[data-testid="stMetricValue"]');
+            return value && parseInt(value.innerText) > before;
+        }""",
+        arg=before_reload,
+        timeout=LIVE_MS,
+    )  # it keeps updating after the reload: re-attached, not a frozen picture
+    save_screenshot(page, SCREENSHOTS / "train_reattached.png")
+
+    click_sidebar_link(page, CURVES_TITLE)
+    click_sidebar_link(page, TRAIN_TITLE)
+    expect(page.get_by_text(TINY_LABEL, exact=True)).to_be_visible(timeout=LIVE_MS)
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text("Cancelled after")).to_be_visible(timeout=LIVE_MS)
+    assert_no_errors(page)
+    log = server.log_text()
+    assert "Traceback" not in log, log

@@ -1,0 +1,117 @@
+"""Cached reading of the run store for pages, and widget values that survive page switches.
+
+Reading hundreds of ``summary.json`` files on every rerun would make pages sluggish, so the readers
+here are cached on the store's fingerprint (entry count, newest change): a new run invalidates them.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from mlp_core.config import RunConfig
+from mlp_core.estimate import estimate_seconds, throughput
+from mlp_core.results import RunResult
+from mlp_core.runs import CorruptEntry, RunStore, index_records, read_entry
+
+
+def store() -> RunStore:
+    """The run store (``$MLP_RUNS_DIR`` or ``runs/store``), read afresh on every call."""
+    return RunStore()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _records(root: str, fingerprint: tuple[int, float]) -> list[dict[str, Any]]:
+    return index_records(RunStore(Path(root)))
+
+
+def records() -> list[dict[str, Any]]:
+    """`index_records` of the store, cached until the store changes."""
+    run_store = store()
+    return _records(str(run_store.root), run_store.fingerprint())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _summaries(root: str, fingerprint: tuple[int, float]) -> list[dict[str, Any]]:
+    rows = []
+    for entry in RunStore(Path(root)).entries():
+        rows.append({"key": entry.key, "code_version": entry.code_version, **entry.summary})
+    return rows
+
+
+def summaries() -> list[dict[str, Any]]:
+    """Every readable ``summary.json`` (plus ``key`` and ``code_version``), cached."""
+    run_store = store()
+    return _summaries(str(run_store.root), run_store.fingerprint())
+
+
+def current_code_version() -> str:
+    """The trainer's code version (imports torch once)."""
+    from mlp_core.train import CODE_VERSION
+
+    return CODE_VERSION
+
+
+def is_run_key(text: str) -> bool:
+    """Whether ``text`` looks like a store key (16 lowercase hex digits), e.g. from a URL."""
+    return re.fullmatch(r"[0-9a-f]{16}", text) is not None
+
+
+def stored_result(key: str, code_version: str | None = None) -> RunResult | None:
+    """The stored run with store key ``key`` (current code version by default), or None.
+
+    Anything but a well-formed key (a URL can carry any text) is None, never a path.
+    """
+    if not is_run_key(key):
+        return None
+    run_store = store()
+    path = run_store.root / f"v{code_version or current_code_version()}" / key
+    if not path.exists():
+        return None
+    try:
+        return read_entry(path)
+    except CorruptEntry as error:
+        run_store.quarantine(path, str(error))
+        return None
+
+
+@st.cache_resource(show_spinner=False)
+def device_name() -> tuple[str, str]:
+    """(device type, device name) training will use here, named as `train.provenance` names it."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda", torch.cuda.get_device_name(0)
+    return "cpu", f"cpu ({platform.processor() or platform.machine()})"
+
+
+def cost_estimate(config: RunConfig) -> tuple[float, float, int]:
+    """(seconds per epoch, total seconds, stored runs the speed comes from; 0 = default speed)."""
+    device, name = device_name()
+    rows = records()
+    basis = sum(1 for row in rows if row.get("device_name") == name and row.get("seconds"))
+    flops = throughput(rows, name, device)
+    total = estimate_seconds(config, flops, device)
+    return total / config.epochs, total, basis
+
+
+def remembered(key: str, default: Any) -> None:
+    """Give widget ``key`` its last value, even after the user visited another page.
+
+    Streamlit forgets a widget's state when a run does not draw it (any other page); a shadow copy
+    under ``"_saved_" + key`` brings it back. Call before creating the widget (without ``value=``),
+    and `remember` after.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"_saved_{key}", default)
+
+
+def remember(*keys: str) -> None:
+    """Save the current value of widgets ``keys`` for `remembered`."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[f"_saved_{key}"] = st.session_state[key]
