@@ -1,0 +1,178 @@
+"""Streamlit helpers shared by the "PyTorch basics" pages (handout sections 1.1 to 1.6).
+
+Pages show a snippet of the handout with the user's values filled in, run that very text with
+`mlp_core.snippets.run_snippet`, and show what it printed. Errors become ``st.error`` messages.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import math
+import re
+from typing import Any
+
+import numpy as np
+import streamlit as st
+import torch
+
+from mlp_core import data
+from mlp_core.jobs import JobQueue
+from mlp_core.snippets import SnippetResult, run_snippet
+
+DATASET_LABELS = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
+
+
+def header(title: str, handout_title: str, intro: str) -> None:
+    """Page title, the handout's (Spanish) section title as a caption, and a one-line intro."""
+    st.title(title)
+    st.caption(f"Handout: *{handout_title}*")
+    st.markdown(intro)
+
+
+def section(title: str, handout_title: str | None = None) -> None:
+    """A sub-header, with the handout's wording beneath it when there is one."""
+    st.subheader(title)
+    if handout_title:
+        st.caption(f"Handout: *{handout_title}*")
+
+
+def source_without_docstrings(obj: Any) -> str:
+    """The source of a class or function without docstrings or type-checker comments, as the
+    handout prints its code."""
+    source = re.sub(r'\n\s+""".*?"""\n', "\n", inspect.getsource(obj), flags=re.S)
+    return re.sub(r"\s+# type: ignore\[[^\]]*\].*$", "", source, flags=re.M)
+
+
+#: Longest code / output line (characters) that fits in half of the wide layout; a wider snippet is
+#: shown full width with its output below, so that code and torch's own line breaks stay readable.
+SIDE_BY_SIDE_CODE = 50
+SIDE_BY_SIDE_OUTPUT = 52
+
+
+def run_and_show(
+    source: str,
+    namespace: dict[str, Any] | None = None,
+    side_by_side: bool = True,
+    output_label: str = "Output",
+) -> dict[str, Any] | None:
+    """Show ``source``, run it, show what it printed; return its variables (None if it failed)."""
+    try:
+        result: SnippetResult | None = run_snippet(source, namespace)
+    except Exception as error:  # shown as a message: the widgets allowed a value torch refuses
+        result = None
+        failure = f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
+    code = result.source if result else source.strip("\n")
+    printed = result.stdout.rstrip("\n") if result else ""
+    side_by_side = (
+        side_by_side
+        and _widest(code) <= SIDE_BY_SIDE_CODE
+        and _widest(printed) <= SIDE_BY_SIDE_OUTPUT
+    )
+    left, right = st.columns([1, 1]) if side_by_side else (st.container(), st.container())
+    left.code(code, language="python", wrap_lines=True)
+    if result is None:
+        right.error(f"This code raised {failure}")
+        return None
+    right.caption(output_label)
+    right.code(printed or "(nothing printed)", language=None, wrap_lines=not side_by_side)
+    return result.namespace
+
+
+def _widest(text: str) -> int:
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """User input quoted back in a message, shortened to ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_literal(text: str, max_length: int = 400) -> tuple[Any, str | None]:
+    """A Python literal typed by the user (numbers, lists, tuples), or (None, error message)."""
+    if len(text) > max_length:
+        return None, f"Too long ({len(text)} characters; at most {max_length})."
+    try:
+        return ast.literal_eval(text.strip()), None
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None, f"`{shown(text)}` is not a Python literal such as `[[1, 2], [3, 4]]`."
+
+
+def parse_shape(
+    text: str, max_dims: int = 4, max_elements: int = 256
+) -> tuple[tuple[int, ...] | None, str | None]:
+    """A tensor shape typed as ``2, 3`` or ``(2, 3,)``, or (None, error message)."""
+    body = text.strip()
+    value, error = parse_literal(body if body.startswith(("(", "[")) else f"({body.rstrip(',')},)")
+    if error:
+        return None, f"`{shown(text)}` is not a shape such as `2, 3`."
+    shape = tuple(value) if isinstance(value, tuple | list) else (value,)
+    if not shape or len(shape) > max_dims:
+        return None, f"A shape needs 1 to {max_dims} sizes; `{shown(text)}` has {len(shape)}."
+    if not all(
+        isinstance(size, int) and not isinstance(size, bool) and size >= 1 for size in shape
+    ):
+        return None, f"Every size must be a whole number >= 1; got `{shown(text)}`."
+    if math.prod(shape) > max_elements:
+        return (
+            None,
+            f"{math.prod(shape)} elements is more than {max_elements}: pick a smaller shape.",
+        )
+    return shape, None
+
+
+def dataset_picker(key: str, default: str = "fashion_mnist") -> str:
+    """Select box for the data set (Fashion-MNIST or MNIST)."""
+    options = list(DATASET_LABELS)
+    return st.selectbox(
+        "Data set", options, index=options.index(default), format_func=DATASET_LABELS.get, key=key
+    )
+
+
+@st.cache_resource(show_spinner="Reading the data set...")
+def dataset_arrays(name: str) -> data.DatasetArrays:
+    """All images and labels of ``name`` (uint8 tensors), read once per server."""
+    return data.load_arrays(name)
+
+
+@st.cache_resource(show_spinner="Opening the torchvision data set...")
+def torchvision_dataset(name: str, train: bool, to_tensor: bool) -> torch.utils.data.Dataset:
+    """The torchvision Dataset of ``name``: items are (PIL image, int), or with ``to_tensor``
+    (tensor (1, 28, 28) float in [0, 1], int) as the handout's ``transform=ToTensor()`` gives."""
+    from torchvision.transforms import ToTensor
+
+    return data.torchvision_dataset(name, train=train, transform=ToTensor() if to_tensor else None)
+
+
+def torchvision_dataset_or_stop(
+    name: str, train: bool, to_tensor: bool
+) -> torch.utils.data.Dataset:
+    """`torchvision_dataset`, or an error message and the end of the page if the data is missing."""
+    try:
+        return torchvision_dataset(name, train, to_tensor)
+    except data.DataError as error:
+        st.error(f"The {DATASET_LABELS[name]} files are not available: {error}")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def arrays_or_stop(name: str) -> data.DatasetArrays:
+    """`dataset_arrays`, or an error message and the end of the page if the data is missing."""
+    try:
+        return dataset_arrays(name)
+    except data.DataError as error:
+        st.error(f"The {DATASET_LABELS[name]} files are not available: {error}")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def upscale(image: np.ndarray | torch.Tensor, factor: int = 4) -> np.ndarray:
+    """A (H, W) grey image enlarged ``factor`` times with square pixels (no browser blurring)."""
+    array = np.asarray(image, dtype=np.uint8)
+    return np.kron(array, np.ones((factor, factor), dtype=np.uint8))
+
+
+@st.cache_resource
+def playground_queue() -> JobQueue:
+    """The background-job queue of the optimization playground (one run at a time per server)."""
+    return JobQueue(max_running=1)
