@@ -8,6 +8,9 @@ import torch
 
 from mlp_core.gradients import backward_graph, central_difference, graph_dot
 from ui.basics import header, run_and_show, section
+from ui.router import require_router
+
+require_router()
 
 INPUTS = {"ones": "torch.ones({n})", "random": "torch.rand({n})"}
 TARGETS = {"zeros": "torch.zeros({m})", "ones": "torch.ones({m})", "random": "torch.rand({m})"}

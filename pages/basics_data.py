@@ -28,6 +28,9 @@ from ui.basics import (
     torchvision_dataset_or_stop,
     upscale,
 )
+from ui.router import require_router
+
+require_router()
 
 # read_image is the handout's API; torchvision 0.29 warns on every call that TorchCodec replaces it.
 warnings.filterwarnings(

@@ -9,6 +9,9 @@ from torch import nn
 
 from mlp_core.playground import NeuralNetwork
 from ui.basics import header, run_and_show, section, source_without_docstrings
+from ui.router import require_router
+
+require_router()
 
 header(
     "1.4 Build the network",

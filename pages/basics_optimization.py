@@ -12,6 +12,9 @@ import streamlit as st
 from mlp_core.playground import LOSSES, PlaygroundConfig, run_playground, test_loop, train_loop
 from mlp_core.stats import wilson_interval
 from ui.basics import dataset_picker, header, playground_queue, section, source_without_docstrings
+from ui.router import require_router
+
+require_router()
 
 LOSS_LABELS = {
     "cross_entropy": "CrossEntropyLoss",

@@ -7,6 +7,9 @@ import streamlit as st
 import torch
 
 from ui.basics import header, parse_literal, parse_shape, run_and_show, section, shown
+from ui.router import require_router
+
+require_router()
 
 FLOAT_DTYPES = ["torch.float", "torch.float64", "torch.float16", "torch.bfloat16"]
 OTHER_DTYPES = ["torch.int64", "torch.int32", "torch.uint8", "torch.bool"]

@@ -17,6 +17,9 @@ from ui.basics import (
     torchvision_dataset_or_stop,
     upscale,
 )
+from ui.router import require_router
+
+require_router()
 
 header(
     "1.3 Transforms",

@@ -17,6 +17,9 @@ from mlp_core.config import RunConfig, run_key
 from mlp_core.jobs import training_key
 from ui import jobs, store
 from ui.learning_curves import curves_chart, gap_chart
+from ui.router import require_router
+
+require_router()
 
 P = "ex1_"  # session-state prefix of this page
 HANDOUT = RunConfig()  # the handout's experiment: 20 epochs

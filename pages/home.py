@@ -8,6 +8,9 @@ import streamlit as st
 from mlp_core.config import DATASETS
 from mlp_core.data import dataset_status
 from mlp_core.runs import RunStore, index_records
+from ui.router import require_router
+
+require_router()
 
 
 @st.cache_resource

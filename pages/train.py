@@ -17,7 +17,10 @@ from mlp_core.results import RunResult
 from mlp_core.stats import wilson_interval
 from ui import jobs, store
 from ui.learning_curves import curves_chart
+from ui.router import require_router
 from ui.run_form import advice, config_widgets, plural
+
+require_router()
 
 P = "train_"  # session-state prefix of this page
 

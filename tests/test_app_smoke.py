@@ -29,6 +29,25 @@ def test_router_lists_every_page_file_once() -> None:
         assert not unlisted, f"not in streamlit_app.py's st.navigation: {unlisted}"
 
 
+@pytest.mark.parametrize("app_page", PAGES, ids=lambda app_page: app_page.url)
+def test_every_page_calls_require_router_first(app_page: AppPage) -> None:
+    """A fresh server opened on a deep link runs the page file alone (legacy pages/ mode); the guard
+    reruns through the router so the sectioned menu shows (the browser test checks the effect)."""
+    import ast
+
+    tree = ast.parse(app_page.script.read_text())
+    calls = [
+        node.value.func.id
+        for node in tree.body
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+    ]
+    assert calls[:1] == ["require_router"], (
+        f"{app_page.script.name} must call require_router() first"
+    )
+
+
 def test_streamlit_config_turns_the_file_watcher_off() -> None:
     # torch's lazy torch.classes module breaks Streamlit's module watcher ("Examining the path
     # of torch.classes"); the app does not need hot reload, so the watcher stays off.
