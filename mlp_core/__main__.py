@@ -1,4 +1,4 @@
-"""Command line: ``python -m mlp_core {train,runs,data,bench,sweep} ...``.
+"""Command line: ``python -m mlp_core {train,runs,data,bench,sweep,baseline} ...``.
 
 A thin edge like the pages: flags -> RunConfig -> one library call -> printed lines. Invalid input
 exits with status 2 and one line naming the problem.
@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from dataclasses import fields
+from pathlib import Path
 from typing import Any, NoReturn
 
 from mlp_core.config import (
@@ -58,6 +59,18 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"invalid hidden={text!r}: comma-separated integers, e.g. 500,300, or 'none'"
         ) from None
+
+
+def parse_ks(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(
+            f"invalid ks={text!r}: comma-separated positive integers, e.g. 1,3,5"
+        )
+    return values
 
 
 def add_config_flags(parser: argparse.ArgumentParser) -> None:
@@ -189,6 +202,95 @@ def command_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_baseline(args: argparse.Namespace) -> int:
+    from mlp_core.baseline_store import measure_knn, save_knn
+
+    config = RunConfig(dataset=args.dataset)
+    reported: dict[str, int] = {}
+
+    def on_progress(phase: str, done: int, total: int) -> None:
+        # One line per quarter of each phase: enough to see it move, not a flood.
+        quarter = 4 * done // total
+        if reported.get(phase) != quarter:
+            reported[phase] = quarter
+            print(f"{phase}: {done}/{total} queries", flush=True)
+
+    baseline = measure_knn(config, args.ks, progress=on_progress)
+    path = save_knn(baseline, args.out)
+    errors = ", ".join(f"k={k}: {e}" for k, e in sorted(baseline.validation_errors.items()))
+    print(f"validation errors of {baseline.validation_n}: {errors}")
+    print(
+        f"chosen k={baseline.k}; test error {100 * baseline.test_error:.2f}% "
+        f"({baseline.test_errors}/{baseline.test_n}); {baseline.seconds['total']:.1f} s; "
+        f"written to {path}"
+    )
+    return 0
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{rest:02d}s"
+
+
+def command_sweep(args: argparse.Namespace) -> int:
+    from mlp_core.estimate import throughput
+    from mlp_core.runs import RunStore, index_records
+    from mlp_core.sweep import plan_rows, run_sweep
+    from mlp_core.sweep_spec import expand, expand_sets, load_spec
+    from mlp_core.train import provenance, resolve_device
+
+    if args.jobs < 1:
+        raise ValueError(f"invalid --jobs={args.jobs}: must be >= 1")
+    spec = load_spec(args.spec)  # validated before anything runs
+    store = RunStore()
+    configs = expand(spec)
+    if args.dry_run:
+        device = resolve_device(args.device)
+        rate = throughput(index_records(store), provenance(device, 0)["device_name"], device.type)
+        rows = plan_rows(expand_sets(spec), store, rate)
+        print(f"sweep {spec.name}: {len(configs)} distinct runs; store {store.root}")
+        print(f"{'set':24}  {'runs':>5}  {'stored':>6}  {'missing':>7}  {'estimate':>9}")
+        for row in rows:
+            print(
+                f"{row['set']:24}  {row['runs']:5d}  {row['stored']:6d}  {row['missing']:7d}  "
+                f"{_duration(row['estimated_seconds']):>9}"
+            )
+        missing = sum(1 for config in configs if not store.contains(config))
+        print(
+            f"{len(configs) - missing} stored, {missing} missing (estimate at {rate / 1e9:.0f} GFLOP/s, one job)"
+        )
+        return 0
+
+    def on_progress(progress: Any) -> None:
+        print(
+            f"[{progress.done}/{progress.total}] {progress.message}  "
+            f"elapsed {_duration(progress.elapsed_seconds)}  ETA {_duration(progress.eta_seconds)}",
+            flush=True,
+        )
+
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.jobs} local job(s)"
+    print(f"sweep {spec.name}: {len(configs)} runs, on {where}; store {store.root}", flush=True)
+    outcome = run_sweep(
+        configs,
+        store,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        device=args.device,
+        batched=args.batched,
+        max_stack=args.max_stack,
+        threads=args.threads,
+        report=on_progress,
+    )
+    print(
+        f"done in {_duration(outcome.seconds)}: {outcome.already_stored} were stored, "
+        f"{outcome.trained} trained ({outcome.diverged} diverged), {len(outcome.failed)} failed"
+    )
+    for line in outcome.failed:
+        print(f"FAILED {line}")
+    return 1 if outcome.failed else 0
+
+
 def build_parser() -> Parser:
     parser = Parser(
         prog="python -m mlp_core", description="MLP Lab engine: train, store, benchmark."
@@ -214,6 +316,46 @@ def build_parser() -> Parser:
     bench.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     bench.add_argument("--sweep", action="store_true", help="measure sweep throughput instead")
     bench.set_defaults(handler=command_bench)
+
+    baseline = commands.add_parser(
+        "baseline", help="measure a course baseline on the test set and store it in runs/baselines"
+    )
+    baseline.add_argument("method", choices=["knn"], help="knn: k-nearest neighbours, L2 distance")
+    baseline.add_argument(
+        "--ks", type=parse_ks, default=None, help="k values tried on validation (default 1,3,5,7,9)"
+    )
+    baseline.add_argument(
+        "--dataset", default="mnist", choices=DATASETS, help="data set (default mnist)"
+    )
+    baseline.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder (default runs/baselines or $MLP_BASELINES_DIR)",
+    )
+    baseline.set_defaults(handler=command_baseline)
+
+    sweep = commands.add_parser(
+        "sweep",
+        help="run every missing run of a sweep spec (resumable)",
+        description="Train every run of SPEC that the store lacks, storing each as it finishes; "
+        "run it again to resume. With --scheduler, runs go to a Dask cluster and come back here "
+        "to be stored: workers need the data set, not the store.",
+    )
+    sweep.add_argument("spec", help="TOML spec file, or a name in runs/sweeps/ (e.g. exercise2)")
+    sweep.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+    sweep.add_argument("--scheduler", default=None, help="Dask scheduler address, tcp://HOST:PORT")
+    sweep.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    sweep.add_argument(
+        "--batched",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="train compatible runs stacked together (default: on with CUDA)",
+    )
+    sweep.add_argument("--max-stack", type=int, default=32, help="most runs per stack (default 32)")
+    sweep.add_argument("--threads", type=int, default=None, help="torch threads per job")
+    sweep.add_argument("--dry-run", action="store_true", help="list stored/missing runs and stop")
+    sweep.set_defaults(handler=command_sweep)
     return parser
 
 

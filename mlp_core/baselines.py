@@ -143,17 +143,19 @@ def choose_k(
     ks: Sequence[int] = DEFAULT_KS,
     chunk_size: int = 1000,
     progress: Progress | None = None,
+    split: data.Split | None = None,
 ) -> KChoice:
     """Choose k on the validation split of ``config`` (default: the handout's 54000/6000 of MNIST).
 
     The split is ``data.load_split(config)`` (same partition and seed as the MLP runs); ``config``
     must have ``split == "validation"``: k is never chosen on the test set. The k with the fewest
-    validation errors wins; ties go to the smaller k.
+    validation errors wins; ties go to the smaller k. ``split`` injects the data (tests pass tiny
+    synthetic splits); it must be the validation split of ``config``.
     """
     config = config or RunConfig()
     if config.split != "validation":
         raise ValueError("choose_k needs a config with split='validation' (never tune on test)")
-    split = data.load_split(config)
+    split = split if split is not None else data.load_split(config)
     started = time.perf_counter()
     predictions = knn_predict(
         split.train_images, split.train_labels, split.eval_images, ks, chunk_size, progress

@@ -1,0 +1,283 @@
+"""Exercise 2: how validation error moves with the optimizer, activation, depth, width and stopping.
+
+Reads the run store only (`ui.store.records`, cached on the store's fingerprint), matches it to the
+cells of the shipped sweep specs (`runs/sweeps/*.toml`) with `mlp_core.analysis`, and draws the
+charts of `ui.exercise2_charts`. Missing cells can be queued on the shared training worker
+(`ui.jobs`); whole sweeps belong to the command line (``python -m mlp_core sweep``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from mlp_core import analysis, curves
+from ui import exercise2_charts as charts
+from ui import store
+from ui.exercise2 import (
+    CELL_TABLE,
+    P,
+    curves_section,
+    downloads,
+    in_percent,
+    launch_section,
+    learning_rate_note,
+    new_selection,
+    spec_sets,
+    stopping_configs,
+    summaries_by_key,
+    table_section,
+)
+from ui.learning_curves import curves_chart
+from ui.router import require_router
+
+OPTIMIZER_ORDER = ["sgd", "adadelta", "adagrad", "adam", "sgd_momentum", "adamw", "rmsprop"]
+ACTIVATION_ORDER = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu"]
+
+
+def heatmap_section(cells: pd.DataFrame) -> str | None:
+    """The width x depth heatmaps; returns the store key of a clicked stored cell."""
+    st.subheader("Validation error: width × depth, by optimizer and activation")
+    has_data = cells.groupby(["optimizer", "activation"])["status"].transform(
+        lambda status: (status != "missing").any()
+    )
+    every = st.toggle("Show every panel of the factorial, empty ones too", True, key=f"{P}panels")
+    shown = (cells if every else cells[has_data]).reset_index(drop=True)
+    if shown.empty:
+        st.info("No cell of the grid is stored yet.")
+        return None
+    rows = [name for name in OPTIMIZER_ORDER if name in set(shown["optimizer"])]
+    columns = [name for name in ACTIVATION_ORDER if name in set(shown["activation"])]
+    chart = charts.heatmap(shown, columns, rows)
+    event = st.altair_chart(
+        chart, on_select="rerun", selection_mode=charts.CELL_SELECTION, key=f"{P}heatmap"
+    )
+    stored = int((shown["status"] != "missing").sum())
+    st.caption(
+        f"{stored} of {len(shown)} cells stored (grey dashed: not run yet; dark: diverged). Each "
+        "value is the mean validation error (%) over the stored seeds; one colour scale "
+        "(logarithmic) for every panel. Click a cell for its learning curves (below the tabs), or "
+        "to queue it when it is missing."
+    )
+    downloads(chart, "heatmaps", in_percent(shown, ["depth", "width", *CELL_TABLE]))
+    picked = (event.selection.get(charts.CELL_SELECTION) or []) if event else []
+    clicked = int(picked[0]["cell_id"]) if picked else None
+    if not new_selection("heatmap", clicked) or clicked is None:
+        return None
+    cell = shown.iloc[clicked]
+    if cell["status"] == "missing":
+        st.session_state[f"{P}launch_cell"] = (cell["cell"], 0)
+        st.info("That cell is not stored yet: queue it in the tab **Run a missing cell**.")
+        return None
+    return cell["best_key"]
+
+
+def factors_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> None:
+    st.subheader("Which factors matter most")
+    grid = analysis.summarize(frame, sets["width_x_depth"])
+    fixed, long, patience = stopping_configs(sets)
+    stopping = analysis.stopping_table(frame, fixed, long, patience).iloc[:3]  # not hindsight
+    labels = [f"fixed {fixed.epochs}", f"fixed {long.epochs}", f"patience {patience.patience}"]
+    stopping = stopping.rename(columns={"eval_error": "mean_error"}).assign(stopping_rule=labels)
+    ranges = analysis.factor_ranges(
+        {
+            "optimizers": ("optimizer", analysis.summarize(frame, sets["optimizers"])),
+            "activations": ("activation", analysis.summarize(frame, sets["activations"])),
+            "depth (mean over widths)": ("depth", analysis.level_means(grid, "depth")),
+            "width (mean over depths)": ("width", analysis.level_means(grid, "width")),
+            "stopping": ("stopping_rule", stopping),
+        }
+    )
+    left, right = st.columns(2)
+    with left:
+        if ranges.empty:
+            st.info("Needs at least two stored levels of a factor.")
+        else:
+            chart = charts.range_chart(ranges, "One factor at a time: how far the error moves")
+            st.altair_chart(chart, width="stretch")
+            downloads(chart, "factor_ranges", in_percent(ranges))
+    with right:
+        finished = factorial[factorial["status"] == "finished"]
+        source = factorial if finished[["optimizer", "activation"]].nunique().max() > 1 else grid
+        done = source[source["status"] == "finished"]
+        factors = [factor for factor in analysis.FACTORS if done[factor].nunique() > 1]
+        shares = analysis.variance_explained(source, factors)
+        if len(factors) < 2:
+            st.info(
+                f"Shares of variance need a grid in which two factors vary; {len(done)} cell(s) "
+                "of the width × depth grid are stored so far."
+            )
+        else:
+            which = "the factorial" if source is factorial else "the Adam/ReLU grid"
+            title = f"Share of variance in {which} ({len(done)} cells)"
+            chart = charts.share_chart(shares, title)
+            st.altair_chart(chart, width="stretch")
+            st.caption(
+                "Main effects (eta squared); 'interactions' is what no single factor explains. "
+                "Exact for a complete grid, descriptive for a partial one."
+            )
+            downloads(chart, "variance_shares", shares)
+    if not ranges.empty:
+        top = ranges.iloc[0]
+        st.markdown(
+            f"Largest effect, one factor at a time: **{top['factor']}**, from "
+            f"{100 * top['best_error']:.2f}% ({top['best']}) to {100 * top['worst_error']:.2f}% "
+            f"({top['worst']})."
+        )
+
+
+def trends_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> None:
+    st.subheader("Trends")
+    seeds = analysis.summarize(frame, sets["seeds"]).iloc[0]
+    if seeds["n"] > 1:
+        st.markdown(
+            f"Seed noise: the handout's config over {seeds['n']} seeds gives "
+            f"{100 * seeds['mean_error']:.2f}% ± {100 * seeds['std_error']:.2f} (standard "
+            "deviation): differences smaller than that are within noise. Error bars are ± one "
+            "standard deviation where a cell has several seeds."
+        )
+    grid = analysis.summarize(frame, sets["width_x_depth"])
+    optimizers = analysis.summarize(frame, sets["optimizers"] + sets["handout_learning_rate"])
+    starved = set(analysis.summarize(frame, sets["handout_learning_rate"])["cell"])
+    optimizers["learning_rate_rule"] = [
+        "handout 1e-3" if cell in starved else "own rate" for cell in optimizers["cell"]
+    ]
+    activations = analysis.summarize(frame, sets["activations"])
+    figures = {
+        "error_vs_width": charts.trend_chart(
+            grid, "width", "neurons per layer", "depth", "hidden layers",
+            "Error vs width, one line per depth (Adam, ReLU)",
+        ),
+        "error_vs_depth": charts.trend_chart(
+            grid, "depth", "hidden layers", "width", "neurons",
+            "Error vs depth, one line per width (Adam, ReLU)",
+        ),
+        "optimizers": charts.level_chart(
+            optimizers, "optimizer", "Optimizers (ReLU, 500-300)", "learning_rate_rule"
+        ),
+        "activations": charts.level_chart(activations, "activation", "Activations (Adam, 500-300)"),
+    }  # fmt: skip
+    tables = {"error_vs_width": grid, "error_vs_depth": grid}
+    tables |= {"optimizers": optimizers, "activations": activations}
+    names = list(figures)
+    for start in range(0, len(names), 2):
+        for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
+            with column:
+                st.altair_chart(figures[name], width="stretch")
+                downloads(figures[name], name, in_percent(tables[name], CELL_TABLE))
+    linear = analysis.summarize(frame, sets["softmax_regression"]).iloc[0]
+    if linear["status"] == "finished":
+        st.caption(f"No hidden layer (softmax regression): {100 * linear['mean_error']:.2f}%.")
+    finished = factorial[factorial["status"] == "finished"]
+    if finished[["optimizer", "activation"]].nunique().max() > 1:
+        effects = analysis.main_effects(factorial)
+        title = "Factorial: mean error per level of each factor (the others pooled)"
+        chart = charts.effects_chart(effects, title)
+        st.altair_chart(chart)
+        downloads(chart, "main_effects", in_percent(effects))
+
+
+def stopping_section(frame: pd.DataFrame, sets: dict) -> None:
+    st.subheader("Stopping criterion")
+    fixed, long, patience = stopping_configs(sets)
+    table = analysis.stopping_table(frame, fixed, long, patience)
+    if table["eval_error"].isna().all():
+        st.info("None of the stopping runs is stored yet.")
+        return
+    left, right = st.columns(2)
+    with left:
+        chart = charts.stopping_chart(table)
+        st.altair_chart(chart, width="stretch")
+        downloads(chart, "stopping", in_percent(table))
+    with right:
+        summaries = summaries_by_key()
+        histories = {}
+        for label, config in ((f"fixed {long.epochs} epochs", long), ("patience", patience)):
+            key = analysis.summarize(frame, [config]).iloc[0]["best_key"]
+            if key in summaries:
+                histories[label] = summaries[key]["history"]
+        if histories:
+            chart = curves_chart(
+                curves.curves_frame(histories),
+                curves.best_epochs_frame(histories),
+                title="The long run and the patience run",
+            )
+            st.altair_chart(chart, width="stretch")
+    st.dataframe(
+        in_percent(table),
+        hide_index=True,
+        column_config={
+            "eval_error": st.column_config.NumberColumn("validation error %", format="%.2f"),
+            "epochs_run": st.column_config.NumberColumn("epochs run", format="%.0f"),
+            "kept_epoch": st.column_config.NumberColumn("weights of epoch", format="%.0f"),
+            "n": st.column_config.NumberColumn("seeds"),
+        },
+    )
+    st.caption(
+        "Seeds are averaged where several are stored (column *seeds*). The best epoch in hindsight "
+        "is picked on the validation set itself, so its error is optimistic; patience picks it the "
+        "same way but must stop without seeing the epochs after."
+    )
+
+
+require_router()
+st.title("Exercise 2 · Hyperparameter sweep")
+st.caption("Handout: *3.2 Ejercicio 2*")
+st.markdown(
+    "*Study how the validation error depends on the optimizer, the activation, the number of hidden "
+    "layers, the neurons per layer (multiples of 100 up to 800) and the stopping criterion, showing "
+    "the trends and not only the best result.* Everything below is read from the run store."
+)
+try:
+    exercise2, factorial_sets = spec_sets("exercise2"), spec_sets("factorial")
+except ValueError as error:
+    st.error(f"A sweep spec cannot be read: {error}")
+    st.stop()
+records = store.records()
+frame = analysis.runs_frame(records)
+grid_configs = list(dict.fromkeys(factorial_sets["factorial"] + exercise2["width_x_depth"]))
+factorial = analysis.summarize(frame, grid_configs)
+ex2_configs = list(dict.fromkeys(c for configs in exercise2.values() for c in configs))
+ex2_missing = len(analysis.missing_configs(frame, ex2_configs))
+grid_missing = len(analysis.missing_configs(frame, grid_configs))
+st.markdown(
+    f"The store holds **{len(ex2_configs) - ex2_missing} of the {len(ex2_configs)}** runs of "
+    "`runs/sweeps/exercise2.toml` (one factor at a time around the handout's config, and 3 seeds "
+    f"of it) and **{len(grid_configs) - grid_missing} of the {len(grid_configs)}** runs of the "
+    "factorial (`factorial.toml`: 4 optimizers × 3 activations × 3 depths × 8 widths). "
+    + learning_rate_note(exercise2)
+)
+cells = pd.concat([analysis.summarize(frame, ex2_configs), factorial])
+cells = cells[(cells["status"] == "finished") & (cells["split"] == "validation")]
+best_key = None
+if len(cells):
+    best = cells.sort_values("mean_error").iloc[0]
+    best_key = best["best_key"]
+    st.success(
+        f"Best stored configuration: **{best['hidden']} {best['activation']} {best['optimizer']} "
+        f"lr {best['learning_rate']:g}, {best['epochs']} epochs ({best['stopping']})**: "
+        f"{100 * best['mean_error']:.2f}% validation error (mean of {best['n']} seed(s))."
+    )
+else:
+    st.info(
+        "No run of the exercise 2 sweeps is stored yet: run `python -m mlp_core sweep exercise2`, "
+        "or queue runs in the last tab."
+    )
+
+clicked = selected = None
+tabs = st.tabs(["Heatmaps", "Factors", "Trends", "Stopping", "All runs", "Run a missing cell"])
+with tabs[0]:
+    clicked = heatmap_section(factorial)
+with tabs[1]:
+    factors_section(frame, exercise2, factorial)
+with tabs[2]:
+    trends_section(frame, exercise2, factorial)
+with tabs[3]:
+    stopping_section(frame, exercise2)
+with tabs[4]:
+    if records:
+        selected = table_section(records)
+with tabs[5]:
+    launch_section(frame, {"exercise2": exercise2, "factorial": factorial_sets})
+if records:
+    curves_section(records, selected or clicked, best_key)

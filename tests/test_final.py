@@ -1,0 +1,260 @@
+"""Exercise 3 selection never looks at test data; final config derivation; kNN baseline store."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import synthetic_split
+
+from mlp_core import baseline_store, data, final, final_report, stats
+from mlp_core.config import RunConfig
+
+
+def row(config: RunConfig, errors: int, key: str, **extra: Any) -> dict[str, Any]:
+    """An ``index_records`` row of a finished run of ``config`` with ``errors`` evaluation errors."""
+    size = config.eval_size
+    values = {name: value for name, value in config.to_dict().items() if name != "hidden"}
+    return {
+        "key": key,
+        "code_version": "1",
+        "status": "finished",
+        **values,
+        "hidden": "-".join(map(str, config.hidden)) or "none",
+        "eval_error": errors / size,
+        "eval_errors": errors,
+        "eval_size": size,
+        "best_epoch": config.epochs,
+        **extra,
+    }
+
+
+class PoisonedTestRow(Mapping[str, Any]):
+    """A test-split row that fails the test if anything but its ``split`` is read."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getitem__(self, name: str) -> Any:
+        if name != "split":
+            pytest.fail(f"model selection read {name!r} of a split='test' row")
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+HANDOUT = RunConfig()
+WIDE = RunConfig(hidden=(800, 800))
+PATIENT = RunConfig(hidden=(100,), epochs=100, stopping="patience")
+
+
+def records() -> list[Mapping[str, Any]]:
+    rows: list[Mapping[str, Any]] = [
+        row(HANDOUT, 110, "h0"),
+        row(replace(HANDOUT, seed=1), 100, "h1"),
+        row(replace(HANDOUT, seed=2), 105, "h2"),
+        row(WIDE, 100, "w0"),  # mean 100 < 105 of the handout's three seeds
+        row(PATIENT, 120, "p0", best_epoch=13),
+        row(replace(PATIENT, seed=1), 121, "p1", best_epoch=18),
+        row(RunConfig(hidden=(50,)), 90, "diverged", status="diverged", eval_errors=None),
+    ]
+    # Test rows with errors far below any validation run: picking by test error would choose them.
+    for index, config in enumerate(
+        [RunConfig(split="test", hidden=(10,)), replace(WIDE, split="test")]
+    ):
+        rows.append(PoisonedTestRow(row(config, 1, f"t{index}")))
+    return rows
+
+
+def test_selection_reads_only_validation_rows():
+    ranked = final.rank_candidates(records())
+    assert all(candidate.config.split == "validation" for candidate in ranked)
+    assert ranked[0].config == WIDE
+
+
+def test_candidates_average_their_seeds_and_skip_unfinished_runs():
+    ranked = {candidate.config.hidden: candidate for candidate in final.rank_candidates(records())}
+    assert set(ranked) == {(800, 800), (500, 300), (100,)}
+    handout = ranked[(500, 300)]
+    assert handout.seeds == (0, 1, 2) and handout.errors == (110, 100, 105)
+    assert handout.mean_error == pytest.approx(105 / 6000)
+
+
+def test_ties_go_to_more_seeds_then_fewer_parameters():
+    tied = [row(WIDE, 105, "w0"), *records()[:3]]  # wide: 105 with one seed; handout: mean 105
+    assert final.best_candidate(tied).config.hidden == (500, 300)
+    small = RunConfig(hidden=(100,))
+    assert final.best_candidate([row(WIDE, 105, "w"), row(small, 105, "s")]).config == small
+
+
+def test_allowed_pool_restricts_the_choice():
+    best = final.best_candidate(records(), allowed={HANDOUT, replace(HANDOUT, seed=1)})
+    assert best.config == HANDOUT and best.seeds == (0, 1)
+
+
+def test_no_validation_run_is_a_clear_error():
+    with pytest.raises(ValueError, match="no finished validation run"):
+        final.best_candidate([r for r in records() if isinstance(r, PoisonedTestRow)])
+
+
+def test_final_config_of_a_fixed_run_is_the_same_config_on_test():
+    handout = final.rank_candidates(records(), allowed=set([HANDOUT]))[0]
+    assert final.final_config(handout) == RunConfig(split="test")
+    assert final.final_config(handout, seed=2) == RunConfig(split="test", seed=2)
+
+
+def test_final_config_of_a_patience_run_stops_at_its_best_epoch():
+    patient = final.rank_candidates(records(), allowed={PATIENT, replace(PATIENT, seed=1)})[0]
+    config = final.final_config(patient)
+    # Median of best epochs 13 and 18 is 15.5, rounded half up.
+    assert (config.split, config.stopping, config.epochs) == ("test", "fixed", 16)
+    assert replace(config, split="validation", stopping="patience", epochs=100) == PATIENT
+
+
+def test_stored_test_runs_match_config_and_seeds():
+    plain = [dict(r._values) if isinstance(r, PoisonedTestRow) else r for r in records()]
+    found = final.stored_test_runs(plain, replace(WIDE, split="test"), [0, 1])
+    assert list(found) == [0] and found[0]["key"] == "t1"
+    with pytest.raises(ValueError, match="split='test'"):
+        final.stored_test_runs(plain, WIDE, [0])
+
+
+def test_record_config_round_trips_index_rows():
+    for config in (HANDOUT, RunConfig(hidden=()), PATIENT):
+        assert final.record_config(row(config, 1, "k")) == config
+
+
+def test_validation_indices_stay_inside_the_official_training_set():
+    train_index, eval_index = data.validation_indices(6000, 0)
+    assert train_index.numel() == 54000 and eval_index.numel() == 6000
+    assert int(torch.cat([train_index, eval_index]).max()) < 60000
+    assert set(train_index.tolist()).isdisjoint(eval_index.tolist())
+
+
+def test_validation_split_never_contains_test_images(monkeypatch):
+    # Every test image is marked by a pixel value (255) no training image has.
+    train_images = torch.randint(0, 200, (60000, 28, 28), dtype=torch.uint8)
+    test_images = torch.full((10000, 28, 28), 255, dtype=torch.uint8)
+    fake = data.DatasetArrays(
+        train_images,
+        torch.randint(0, 10, (60000,)),
+        test_images,
+        torch.zeros(10000, dtype=torch.int64),
+    )
+    monkeypatch.setattr(data, "load_arrays", lambda name, root=None: fake)
+    split = data.load_split(RunConfig())
+    assert split.train_images.shape[0] + split.eval_images.shape[0] == 60000
+    for images in (split.train_images, split.eval_images):
+        assert int(images.max()) < 255
+
+
+def test_knn_baseline_round_trips_through_the_store(tmp_path):
+    validation, test = synthetic_split(300, 100, seed=0), synthetic_split(300, 150, seed=1)
+    measured = baseline_store.measure_knn(ks=(1, 3, 5), validation=validation, test=test)
+    assert measured.k in (1, 3, 5) and measured.validation_n == 100 and measured.test_n == 150
+    assert measured.validation_errors[measured.k] == min(measured.validation_errors.values())
+    assert measured.test_errors == stats.count_errors(
+        test.eval_labels.numpy(), measured.predictions
+    )
+    path = baseline_store.save_knn(measured, tmp_path)
+    assert json.loads(path.read_text())["provenance"]["torch"] == torch.__version__
+    loaded = baseline_store.load_knn(tmp_path)
+    assert loaded is not None
+    assert loaded.summary() == measured.summary()
+    np.testing.assert_array_equal(loaded.predictions, measured.predictions)
+
+
+def test_knn_store_detects_a_replaced_predictions_file(tmp_path):
+    measured = baseline_store.measure_knn(
+        ks=(1,), validation=synthetic_split(100, 50), test=synthetic_split(100, 60, seed=2)
+    )
+    baseline_store.save_knn(measured, tmp_path)
+    np.savez_compressed(tmp_path / "knn_l2_predictions.npz", predictions=np.zeros(60, np.uint8))
+    with pytest.raises(baseline_store.BaselineError, match="checksum"):
+        baseline_store.load_knn(tmp_path)
+    assert baseline_store.load_knn(tmp_path / "missing") is None
+
+
+def test_measure_knn_refuses_to_choose_k_on_test():
+    with pytest.raises(ValueError, match="split='validation'"):
+        baseline_store.measure_knn(RunConfig(split="test"))
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"name": "a", "errors": 120, "n": 100}, "cannot exceed n"),
+        ({"name": "a", "errors": 5, "n": 0}, "positive whole number"),
+        ({"name": "a", "error_pct": 150, "n": 100}, "between 0 and 100"),
+        ({"name": "a", "errors": 5, "error_pct": 1.0, "n": 100}, "exactly one"),
+        ({"name": "", "errors": 5, "n": 100}, "name"),
+        ({"name": "a", "errors": 2.5, "n": 100}, "whole number"),
+    ],
+)
+def test_user_rows_with_bad_numbers_get_a_message(values, message):
+    results, problems = final_report.parse_user_rows(pd.DataFrame([values]))
+    assert results == [] and len(problems) == 1 and message in problems[0]
+
+
+def test_user_rows_accept_counts_or_percent_and_skip_blank_rows():
+    frame = pd.DataFrame(
+        [
+            {"name": "SVM", "errors": 140, "error_pct": None, "n": 10000},
+            {"name": None, "errors": None, "error_pct": None, "n": None},
+            {"name": "paper", "errors": None, "error_pct": 1.51, "n": 10000},
+        ]
+    )
+    results, problems = final_report.parse_user_rows(frame)
+    assert problems == []
+    assert [(r.classifier, r.errors, r.n) for r in results] == [
+        ("SVM", 140, 10000),
+        ("paper", 151, 10000),
+    ]
+
+
+def test_mcnemar_table_counts_discordant_pairs():
+    labels = np.array([0, 1, 2, 3, 4, 5])
+    ours = np.array([0, 1, 2, 3, 0, 0])  # wrong on 4, 5
+    other = np.array([1, 1, 0, 3, 4, 0])  # wrong on 0, 2, 5
+    table = final_report.mcnemar_table(labels, ours, {"other": other})
+    first = table.iloc[0]
+    assert (first.only_ours_wrong, first.only_baseline_wrong, first.both_wrong) == (1, 2, 1)
+    assert first.p_value == stats.mcnemar_exact_counts(1, 2).p_value
+
+
+def test_cli_baseline_knn_writes_the_committed_files(tmp_path, monkeypatch, capsys):
+    from mlp_core.__main__ import main
+
+    measured = baseline_store.measure_knn(
+        ks=(1, 3), validation=synthetic_split(100, 50), test=synthetic_split(100, 60, seed=2)
+    )
+    asked = {}
+
+    def fake_measure(config, ks, progress=None):
+        asked.update(config=config, ks=ks)
+        return measured
+
+    monkeypatch.setattr(baseline_store, "measure_knn", fake_measure)
+    assert main(["baseline", "knn", "--ks", "1,3", "--out", str(tmp_path)]) == 0
+    assert asked == {"config": RunConfig(), "ks": (1, 3)}
+    assert (tmp_path / "knn_l2.json").exists() and (tmp_path / "knn_l2_predictions.npz").exists()
+    assert f"chosen k={measured.k}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("ks", ["0", "1,x", ""])
+def test_cli_baseline_rejects_bad_ks(ks):
+    from mlp_core.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["baseline", "knn", "--ks", ks])
+    assert exit_info.value.code == 2

@@ -1,0 +1,143 @@
+"""The exercise 2 page under AppTest, on a small store of made-up runs with known errors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.testing.v1 import AppTest
+from synthetic_runs import fake_result
+
+from mlp_core.config import RunConfig
+from mlp_core.runs import RunStore
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "pages" / "exercise2_sweep.py"
+BASE = RunConfig()
+GRID = {(w, d): 0.02 + 0.001 * d + w * 1e-5 for w in (100, 200) for d in (1, 2)}  # error by cell
+STARVED = replace(BASE, optimizer="adadelta", learning_rate=1e-3)
+
+
+def history(final: float, epochs: int = 3) -> dict[str, list[float]]:
+    errors = [final + 0.01 * (epochs - epoch) for epoch in range(1, epochs + 1)]
+    return {
+        "epoch": list(range(1, epochs + 1)), "train_loss": [0.1] * epochs,
+        "train_error": [0.005] * epochs, "eval_loss": [0.1] * epochs, "eval_error": errors,
+        "learning_rate": [1e-3] * epochs, "seconds": [1.0] * epochs,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def sweep_store(tmp_path, monkeypatch) -> RunStore:
+    store = RunStore(tmp_path / "store")
+    monkeypatch.setenv("MLP_RUNS_DIR", str(store.root))
+    for (width, depth), error in GRID.items():
+        store.save(fake_result(replace(BASE, hidden=(width,) * depth), history(error)))
+    for seed, error in enumerate((0.021, 0.023, 0.022)):
+        store.save(fake_result(replace(BASE, seed=seed), history(error)))
+    store.save(fake_result(replace(BASE, activation="tanh"), history(0.026)))
+    store.save(fake_result(replace(BASE, epochs=100), history(0.019, 100)))
+    store.save(fake_result(STARVED, history(0.5, 2), status="diverged"))
+    return store
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(str(PAGE))
+    at.run()
+    assert not at.exception, [exception.value for exception in at.exception]
+    return at
+
+
+def heatmap_cells(at: AppTest):
+    """The data behind the heatmap chart (the faceted one)."""
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if "facet" in spec and spec["facet"].get("row", {}).get("field") == "optimizer":
+            [dataset] = chart.proto.datasets
+            return convert_arrow_bytes_to_pandas_df(dataset.data.data)
+    raise AssertionError("no heatmap on the page")
+
+
+def test_heatmap_cells_show_the_stored_errors_and_missing_cells(sweep_store):
+    at = open_page()
+    cells = heatmap_cells(at)
+    adam_relu = cells[(cells["optimizer"] == "adam") & (cells["activation"] == "relu")]
+    for (width, depth), error in GRID.items():
+        [cell] = adam_relu[(adam_relu["width"] == width) & (adam_relu["depth"] == depth)].to_dict(
+            "records"
+        )
+        assert cell["status"] == "finished"
+        assert cell["error"] == pytest.approx(100 * error)
+        assert cell["label"] == f"{100 * error:.2f}"
+    assert len(cells) == 288  # every cell of the factorial is drawn...
+    missing = cells[cells["status"] == "missing"]
+    assert len(missing) == 288 - len(GRID) and set(missing["label"]) == {"—"}  # ...missing ones too
+
+
+def test_page_counts_the_study_names_rates_and_best_run(sweep_store):
+    at = open_page()
+    text = " ".join(markdown.value for markdown in at.markdown)
+    # 4 grid runs + 3 seeds + tanh + 100 epochs + the diverged Adadelta: 10 of exercise 2's 43.
+    assert "**10 of the 43**" in text and "**4 of the 288**" in text
+    assert "adadelta 1" in text and "sgd 0.1" in text  # the learning rate each optimizer used
+    assert "100 epochs (fixed)**: 1.90% validation error" in at.success[0].value  # the lowest
+
+
+def chart_data_with(at: AppTest, column: str, value: str):
+    """Rows whose ``column`` equals ``value`` in the datasets of every chart on the page."""
+    found = []
+    for chart in at.get("vega_lite_chart"):
+        for dataset in chart.proto.datasets:
+            frame = convert_arrow_bytes_to_pandas_df(dataset.data.data)
+            if column in frame:
+                found.append(frame[frame[column] == value])
+    return found
+
+
+def test_diverged_run_is_shown_as_diverged_not_dropped(sweep_store):
+    at = open_page()
+    [runs] = [frame.value for frame in at.dataframe if "key" in frame.value.columns]
+    starved = runs[(runs["optimizer"] == "adadelta") & (runs["learning_rate"] == 1e-3)]
+    assert starved["status"].tolist() == ["diverged"]
+    # The optimizers chart marks it: a "diverged" row in its data, not a missing level.
+    marked = [rows for rows in chart_data_with(at, "status", "diverged") if len(rows)]
+    assert any((rows["optimizer"] == "adadelta").any() for rows in marked)
+
+
+def test_picking_a_run_shows_its_curves(sweep_store):
+    at = open_page()
+    key = RunStore().path_for(replace(BASE, activation="tanh"), "1").name
+    at.selectbox(key="ex2_run").set_value(key).run()
+    assert not at.exception
+    assert any("2.60%" in markdown.value for markdown in at.markdown)
+
+
+def test_empty_store_says_how_to_fill_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLP_RUNS_DIR", str(tmp_path / "empty"))
+    at = open_page()
+    assert any("python -m mlp_core sweep exercise2" in info.value for info in at.info)
+
+
+def test_a_missing_run_is_queued_with_a_cost_estimate(sweep_store, monkeypatch):
+    from ui import jobs
+
+    queued = []
+
+    class FakeJob:
+        key, active = "fake", False
+
+    monkeypatch.setattr(jobs, "start_training", lambda config: queued.append(config) or FakeJob())
+    at = open_page()
+    launch = at.selectbox(key="ex2_launch")
+    wanted = next(option for option in launch.options if "tanh" in option and "sgd" in option)
+    launch.select(launch.options[launch.options.index(wanted)]).run()
+    assert any(caption.value.startswith("Estimated") for caption in at.caption)
+    at.button(key="ex2_queue").click().run()
+    assert not at.exception
+    [config] = queued
+    assert (config.optimizer, config.activation, config.learning_rate) == ("sgd", "tanh", 0.1)

@@ -1,0 +1,205 @@
+"""Helpers of the exercise-2 page: exports, the table of all runs, curves, queueing missing runs.
+
+`mlp_core` never imports streamlit; these functions do, and read the store only through `ui.store`.
+Session-state keys carry the page's prefix ``ex2_``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+import vl_convert
+
+from mlp_core import analysis, curves
+from mlp_core.config import DEFAULT_LEARNING_RATES, RunConfig
+from mlp_core.sweep_spec import expand_sets, load_spec
+from ui import jobs, store
+from ui.learning_curves import curves_chart
+
+P = "ex2_"  # session-state prefix of the page
+CELL_TABLE = ["optimizer", "learning_rate", "activation", "hidden", "epochs", "stopping", "status"]
+CELL_TABLE += ["n", "n_diverged", "mean_error", "std_error", "best_key"]
+TABLE_COLUMNS = [
+    "status", "split", "hidden", "activation", "optimizer", "learning_rate", "epochs", "stopping",
+    "seed", "eval_error", "best_eval_error", "best_epoch", "epochs_run", "seconds", "device_name",
+    "date", "code_version", "key",
+]  # fmt: skip
+PERCENT_COLUMNS = ("mean_error", "std_error", "eval_error", "best_eval_error", "best_error")
+PERCENT_COLUMNS += ("worst_error", "range")
+
+
+@st.cache_data(show_spinner=False)
+def spec_sets(name: str) -> dict[str, list[RunConfig]]:
+    """The configs of each set of a shipped spec (validated when read)."""
+    return expand_sets(load_spec(name))
+
+
+def in_percent(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """``columns`` of ``frame`` (default all) with error fractions as percent, for tables/CSV."""
+    shown = frame[columns or list(frame.columns)].copy()
+    for column in PERCENT_COLUMNS:
+        if column in shown:
+            shown[column] = shown[column] * 100
+    return shown
+
+
+def csv_download(frame: pd.DataFrame, name: str, label: str = "CSV") -> None:
+    data = frame.drop(columns=["cell", "keys"], errors="ignore").to_csv(index=False)
+    st.download_button(
+        label, data=data, file_name=f"{name}.csv", mime="text/csv", key=f"{P}csv_{name}",
+        icon=":material/table:",
+    )  # fmt: skip
+
+
+def downloads(chart, name: str, table: pd.DataFrame | None = None) -> None:
+    """An "Export" popover: the chart as PNG and SVG (rendered by vl-convert only when clicked)
+    and ``table`` as CSV."""
+    spec = chart.to_json()
+    with st.popover("Export", icon=":material/download:"):
+        st.download_button(
+            "Chart as PNG", data=lambda: vl_convert.vegalite_to_png(spec, scale=2),
+            file_name=f"{name}.png", mime="image/png", key=f"{P}png_{name}",
+        )  # fmt: skip
+        st.download_button(
+            "Chart as SVG", data=lambda: vl_convert.vegalite_to_svg(spec),
+            file_name=f"{name}.svg", mime="image/svg+xml", key=f"{P}svg_{name}",
+        )  # fmt: skip
+        if table is not None:
+            csv_download(table, name, "Data as CSV")
+
+
+def learning_rate_note(sets: dict[str, list[RunConfig]]) -> str:
+    """Which learning rate each optimizer used, read from the spec."""
+    rates = {c.optimizer: c.learning_rate for c in sets.get("optimizers", [])}
+    own = ", ".join(f"{name} {rate:g}" for name, rate in rates.items())
+    starved = sorted({c.optimizer for c in sets.get("handout_learning_rate", [])})
+    text = (
+        f"**Learning rates.** Each optimizer runs at its own rate: {own} (PyTorch's defaults; plain "
+        f"SGD has none, {DEFAULT_LEARNING_RATES['sgd']:g} is the usual choice)."
+    )
+    if starved:
+        text += (
+            f" The handout passes 1e-3 to every optimizer; {' and '.join(starved)} are also shown at "
+            "that rate, where they learn far too slowly."
+        )
+    return text
+
+
+def stopping_configs(sets: dict[str, list[RunConfig]]) -> tuple[RunConfig, RunConfig, RunConfig]:
+    """(the handout's fixed 20 epochs, fixed for longer, patience) from the exercise 2 spec."""
+    by_rule = {config.stopping: config for config in sets["stopping"]}
+    return sets["seeds"][0], by_rule["fixed"], by_rule["patience"]
+
+
+def summaries_by_key() -> dict[str, dict]:
+    return {row["key"]: row for row in store.summaries()}
+
+
+def table_section(records: list[dict]) -> str | None:
+    """Filterable, sortable table of every stored run; returns the key of a clicked row."""
+    st.subheader("All runs")
+    table = pd.DataFrame(records)
+    table = table[[column for column in TABLE_COLUMNS if column in table]]
+    for column, name in zip(
+        st.columns(4), ("split", "optimizer", "activation", "status"), strict=True
+    ):
+        chosen = column.multiselect(name, sorted(table[name].dropna().unique()), key=f"{P}f_{name}")
+        if chosen:
+            table = table[table[name].isin(chosen)]
+    text = st.text_input("Hidden layers contain", key=f"{P}f_hidden", placeholder="e.g. 300")
+    if text:
+        table = table[table["hidden"].str.contains(text, regex=False)]
+    shown = in_percent(table).sort_values("eval_error", na_position="last")
+    event = st.dataframe(
+        shown, hide_index=True, on_select="rerun", selection_mode="single-row", key=f"{P}table",
+        column_config={
+            "eval_error": st.column_config.NumberColumn("error %", format="%.2f"),
+            "best_eval_error": st.column_config.NumberColumn("best error %", format="%.2f"),
+        },
+    )  # fmt: skip
+    st.caption(
+        f"{len(table)} runs, errors in %. Click a column header to sort, a row for its learning "
+        "curves (below the tabs). Diverged runs have no error; their status says so."
+    )
+    csv_download(shown, "runs", "Shown runs as CSV")
+    rows = event.selection.rows if event else []
+    key = shown.iloc[rows[0]]["key"] if rows else None
+    return key if new_selection("table", key) else None
+
+
+def new_selection(source: str, value: object) -> bool:
+    """Whether ``value`` is a new pick in ``source`` (a chart or table selection).
+
+    Streamlit keeps a selection across reruns; acting on it only when it changes leaves the user
+    free to pick another run in the select box afterwards.
+    """
+    key = f"{P}last_{source}"
+    changed = value is not None and st.session_state.get(key) != value
+    st.session_state[key] = value
+    return changed
+
+
+def curves_section(records: list[dict], picked: str | None, best_key: str | None) -> None:
+    st.subheader("Learning curves of a run")
+    summaries = summaries_by_key()
+    ordered = sorted(records, key=lambda r: (r["split"], pd.isna(r["eval_error"]), r["eval_error"]))
+    keys = [row["key"] for row in ordered if row["key"] in summaries]
+    labels = {
+        key: f"{RunConfig.from_dict(summaries[key]['config']).label()} · "
+        f"{summaries[key]['config']['split']} · {summaries[key]['status']}"
+        for key in keys
+    }
+    if picked in labels:
+        st.session_state[f"{P}run"] = picked
+    elif st.session_state.get(f"{P}run") not in labels:
+        st.session_state[f"{P}run"] = best_key if best_key in labels else keys[0]
+    key = st.selectbox("Run", keys, format_func=labels.get, key=f"{P}run")
+    summary, metrics = summaries[key], summaries[key]["metrics"]
+    if summary["status"] == "diverged":
+        st.error(f"This run diverged at epoch {metrics['diverged_epoch']}: its loss blew up.")
+    else:
+        st.markdown(
+            f"Evaluation error **{100 * metrics['eval_error']:.2f}%** ({metrics['eval_errors']}/"
+            f"{metrics['eval_size']}), weights of epoch {metrics.get('kept_epoch')}; lowest at "
+            f"epoch {summary['best_epoch']}."
+        )
+    history = summary["history"]
+    if history.get("epoch"):
+        runs, splits = {labels[key]: history}, {labels[key]: summary["config"]["split"]}
+        chart = curves_chart(curves.curves_frame(runs, splits), curves.best_epochs_frame(runs))
+        st.altair_chart(chart, width="stretch")
+        downloads(chart, "learning_curves", curves.curves_frame(runs, splits))
+
+
+def launch_section(frame: pd.DataFrame, specs: dict[str, dict[str, list[RunConfig]]]) -> None:
+    st.subheader("Run a missing cell")
+    pending = st.session_state.get(f"{P}job")
+    if pending:
+        job = jobs.follow_job(pending, P)
+        if job is not None and job.active:
+            return
+    missing: dict[tuple, RunConfig] = {}
+    for sets in specs.values():
+        for config in analysis.missing_configs(frame, [c for cs in sets.values() for c in cs]):
+            missing.setdefault((analysis.cell_of(config), config.seed), config)
+    if not missing:
+        st.success("Every run of the shipped sweeps is stored.")
+        return
+    wanted = st.session_state.pop(f"{P}launch_cell", None)
+    if wanted in missing:
+        st.session_state[f"{P}launch"] = wanted
+    choice = st.selectbox(
+        f"Missing runs ({len(missing)})", list(missing), format_func=lambda c: missing[c].label(),
+        key=f"{P}launch",
+    )  # fmt: skip
+    config = missing[choice]
+    per_epoch, total, basis = store.cost_estimate(config)
+    speed = f"the speed of {basis} stored runs here" if basis else "a default speed"
+    st.caption(
+        f"Estimated {jobs.format_seconds(total)} ({jobs.format_seconds(per_epoch)} per epoch, from "
+        f"{speed}) on {store.device_name()[1]}. One training runs at a time on this server; whole "
+        "sweeps belong to the command line: `python -m mlp_core sweep runs/sweeps/factorial.toml`."
+    )
+    if st.button("Queue this run", type="primary", key=f"{P}queue"):
+        st.session_state[f"{P}job"] = jobs.start_training(config).key
+        st.rerun()

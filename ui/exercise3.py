@@ -1,0 +1,201 @@
+"""Loaders and small views of the exercise-3 page (cached; the page itself stays a layout).
+
+Nothing here trains in the script thread: missing runs go to `ui.jobs.start_training`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from mlp_core import baseline_store, report
+from mlp_core.config import RunConfig
+from mlp_core.results import RunResult
+from mlp_core.sweep_spec import SPEC_DIR, expand, load_spec
+from ui import jobs, store
+
+#: Pool name meaning "every validation run in the store".
+ALL_RUNS = "every validation run in the store"
+#: The course baselines trained by this code, by display name (seed 0, official 60000/10000).
+TRAINED_BASELINES: dict[str, RunConfig] = {
+    "Softmax regression (784-10)": RunConfig(hidden=(), split="test"),
+    "Handout MLP 784-500-300-10 (20 epochs)": RunConfig(split="test"),
+}
+
+
+@st.cache_data(show_spinner=False)
+def _spec_configs(path: str, mtime: float) -> tuple[RunConfig, ...]:
+    return tuple(expand(load_spec(path)))
+
+
+def candidate_pools() -> dict[str, frozenset[RunConfig] | None]:
+    """Pool name -> allowed validation configs: all runs (None), then each spec in ``runs/sweeps``."""
+    pools: dict[str, frozenset[RunConfig] | None] = {ALL_RUNS: None}
+    for path in sorted(SPEC_DIR.glob("*.toml")):
+        try:
+            configs = _spec_configs(str(path), path.stat().st_mtime)
+        except ValueError:
+            continue  # an invalid spec is reported on the sweep page, not here
+        pools[f"sweep “{path.stem}” ({path.name})"] = frozenset(configs)
+    return pools
+
+
+@st.cache_data(show_spinner=False)
+def published() -> pd.DataFrame:
+    """The published MNIST table (`report.load_published`)."""
+    return report.load_published()
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _knn(folder: str, mtime: float) -> dict[str, Any] | None:
+    baseline = baseline_store.load_knn(Path(folder))
+    if baseline is None:
+        return None
+    return {"summary": baseline.summary(), "predictions": baseline.predictions}
+
+
+def knn_baseline() -> tuple[dict[str, Any] | None, str | None]:
+    """(stored kNN baseline as summary + predictions, or None; a problem message, or None)."""
+    folder = baseline_store.default_baselines_dir()
+    path = folder / f"{baseline_store.KNN_NAME}.json"
+    if not path.exists():
+        return None, None
+    try:
+        return _knn(str(folder), path.stat().st_mtime), None
+    except baseline_store.BaselineError as error:
+        return None, str(error)
+
+
+def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(labels (10000,) int64, images (10000, 28, 28) uint8) of the official test set, or None
+    with a warning drawn when the data are not available here."""
+    from mlp_core import data
+
+    try:
+        arrays = data.load_arrays(dataset)
+    except data.DataError as error:
+        st.warning(
+            f"The {dataset} test images are not available here ({error}): paired tests, the "
+            "confusion matrix and the gallery need them. Run `python -m mlp_core data`."
+        )
+        return None
+    return arrays.test_labels.numpy(), arrays.test_images.numpy()
+
+
+def result_of(row: dict[str, Any]) -> RunResult | None:
+    """The stored run of an ``index_records`` row (arrays included)."""
+    return store.stored_result(str(row["key"]), str(row["code_version"]))
+
+
+@dataclass(frozen=True)
+class FinalResult:
+    """The analysed final run: its counts, where it is stored, and the run itself (arrays)."""
+
+    key: str
+    label: str
+    errors: int
+    n: int
+    source: str
+    run: RunResult | None  # None when the entry turned out corrupt (it is then quarantined)
+
+    @property
+    def predictions(self) -> np.ndarray | None:
+        return None if self.run is None else self.run.predictions
+
+
+def final_result(row: dict[str, Any]) -> FinalResult:
+    """`FinalResult` of an ``index_records`` row of a final (split="test") run."""
+    from mlp_core.final import config_label, record_config
+
+    return FinalResult(
+        key=str(row["key"]),
+        label=config_label(record_config(row)),
+        errors=int(row["eval_errors"]),
+        n=int(row["eval_size"]),
+        source=f"runs/store key {row['key']}",
+        run=result_of(row),
+    )
+
+
+def train_buttons(configs: list[RunConfig], prefix: str, what: str) -> None:
+    """A button that queues ``configs`` in the background, with their estimated cost."""
+    if not configs:
+        return
+    total = sum(store.cost_estimate(config)[1] for config in configs)
+    _, device = store.device_name()
+    label = f"Train {len(configs)} missing {what} in the background"
+    if st.button(label, key=f"{prefix}train_{what}", icon=":material/play_arrow:"):
+        keys = st.session_state.setdefault(f"{prefix}jobs", [])
+        for config in configs:
+            job = jobs.start_training(config)
+            if job.key not in keys:
+                keys.append(job.key)
+        st.rerun()
+    st.caption(f"About {jobs.format_seconds(total)} on {device} (estimate from stored runs).")
+
+
+def follow_jobs(prefix: str) -> None:
+    """Live views of this page's background trainings that are still queued or running."""
+    for key in list(st.session_state.get(f"{prefix}jobs", [])):
+        job = jobs.job_queue().get(key)
+        if job is None or not job.active:
+            continue
+        jobs.follow_job(key, prefix)
+
+
+def upscale(image: np.ndarray, factor: int = 3) -> np.ndarray:
+    """Nearest-neighbour enlargement of a (28, 28) digit, so the browser does not blur it."""
+    return np.kron(image, np.ones((factor, factor), dtype=image.dtype))
+
+
+def stored_baselines(
+    ours_key: str | None,
+) -> tuple[list[report.MeasuredResult], dict[str, np.ndarray], list[RunConfig], list[str]]:
+    """The course baselines found in the store and ``runs/baselines``.
+
+    Returns (results, test predictions by name, configs still to train, notes to show). A
+    baseline whose store key is ``ours_key`` (the final run itself) is left out with a note.
+    """
+    from mlp_core import final
+
+    results, predictions, missing, notes = [], {}, [], []
+    for name, config in TRAINED_BASELINES.items():
+        rows = final.stored_test_runs(store.records(), config, [config.seed])
+        if not rows:
+            missing.append(config)
+            continue
+        row = rows[config.seed]
+        if row["key"] == ours_key:
+            notes.append(f"{name} is the final configuration itself: not repeated as a baseline.")
+            continue
+        source = f"runs/store key {row['key']}"
+        errors, n = int(row["eval_errors"]), int(row["eval_size"])
+        results.append(report.MeasuredResult(name, errors, n, source, "baseline"))
+        run = result_of(row)
+        if run is not None:
+            predictions[name] = run.predictions
+    knn, problem = knn_baseline()
+    if problem:
+        notes.append(problem)
+    elif knn is None:
+        notes.append(
+            "kNN not measured yet: run `python -m mlp_core baseline knn` (about a minute)."
+        )
+    else:
+        summary = knn["summary"]
+        name = f"kNN L2, k={summary['k']} (k chosen on validation)"
+        source = "runs/baselines/knn_l2.json"
+        results.append(
+            report.MeasuredResult(
+                name, summary["test_errors"], summary["test_n"], source, "baseline"
+            )
+        )
+        predictions[name] = knn["predictions"]
+        errors = ", ".join(f"k={k}: {v}" for k, v in summary["validation_errors"].items())
+        notes.append(f"kNN validation errors of {summary['validation_n']}: {errors}.")
+    return results, predictions, missing, notes

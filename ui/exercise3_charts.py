@@ -1,0 +1,243 @@
+"""Altair charts of the exercise-3 page (also exported, as PNG/SVG, in the report zip).
+
+Every chart takes frames built by `mlp_core.final_report` / `mlp_core.report` (rates in percent)
+and inlines its data, so `mlp_core.export.render_chart` can render it without a server.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from mlp_core import stats
+
+MEASURED = "This project (same test set)"
+OURS_COLOR = "#d62728"
+INVARIANT = "permutation-invariant"
+NOT_INVARIANT = "uses image structure or augmentation"
+ROW_PX = 15  # height of one classifier row in the comparison chart
+WIDTH = 560  # plot width of exported charts, pixels (pages stretch them)
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def comparison_data(
+    published: pd.DataFrame, measured: pd.DataFrame, ours: stats.Interval | None = None
+) -> pd.DataFrame:
+    """One row per classifier, measured ones first, then published ones by category (file order)
+    and error: label (unique), category, kind, error_pct, lower_pct/upper_pct (measured only),
+    invariance, source, and our interval (``ours_*_pct``, the same on every row; NaN without one).
+    """
+    rows = []
+    for _, row in measured.iterrows():
+        rows.append(
+            {
+                "label": _short(str(row["classifier"])),
+                "category": MEASURED,
+                "kind": "ours" if row["kind"] == "ours" else "measured here",
+                "error_pct": row["error_pct"],
+                "lower_pct": row["lower_pct"],
+                "upper_pct": row["upper_pct"],
+                "invariance": INVARIANT,
+                "source": row["source"],
+            }
+        )
+    order = {category: index for index, category in enumerate(dict.fromkeys(published["category"]))}
+    ranked = published.assign(_order=published["category"].map(order))
+    for _, row in ranked.sort_values(["_order", "test_error_pct"], kind="stable").iterrows():
+        preprocessing = str(row["preprocessing"])
+        name = str(row["classifier"]) + ("" if preprocessing == "none" else f" [{preprocessing}]")
+        rows.append(
+            {
+                "label": _short(name),
+                "category": str(row["category"]),
+                "kind": "published",
+                "error_pct": float(row["test_error_pct"]),
+                "lower_pct": float("nan"),
+                "upper_pct": float("nan"),
+                "invariance": INVARIANT if row["permutation_invariant"] else NOT_INVARIANT,
+                "source": f"{row['reference']} ({row['source_url']})",
+            }
+        )
+    frame = pd.DataFrame(rows)
+    # Axis labels must be unique: number repeated names ("... (2)").
+    counts = frame.groupby("label").cumcount()
+    frame["label"] = [
+        label if count == 0 else f"{label} ({count + 1})"
+        for label, count in zip(frame["label"], counts, strict=True)
+    ]
+    nan = float("nan")
+    frame["ours_error_pct"] = 100 * ours.error if ours else nan
+    frame["ours_lower_pct"] = 100 * ours.lower if ours else nan
+    frame["ours_upper_pct"] = 100 * ours.upper if ours else nan
+    return frame
+
+
+def comparison_chart(data: pd.DataFrame, confidence: float | None = None) -> alt.FacetChart:
+    """Error rates (log scale), one panel per category, our interval as a band in every panel.
+
+    ``data`` is `comparison_data`; without our interval (no final run yet) there is no band.
+    Circles: permutation-invariant classifiers (the fair comparison for an MLP); triangles: those
+    using convolution, deskewing or distortions. Measured rows carry their interval as a line.
+    """
+    low, high = data["error_pct"].min(), data["error_pct"].max()
+    x_scale = alt.Scale(type="log", domain=[low / 1.3, high * 1.3], nice=False)
+    y = alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=430))
+    base = alt.Chart(data)
+    layers = []
+    if data["ours_error_pct"].notna().any():
+        band = base.transform_aggregate(low="min(ours_lower_pct)", high="min(ours_upper_pct)")
+        layers.append(
+            band.mark_rect(color=OURS_COLOR, opacity=0.15).encode(
+                x=alt.X("low:Q", scale=x_scale), x2="high:Q"
+            )
+        )
+        line = base.transform_aggregate(error="min(ours_error_pct)")
+        layers.append(
+            line.mark_rule(color=OURS_COLOR, strokeDash=[4, 3]).encode(
+                x=alt.X("error:Q", scale=x_scale)
+            )
+        )
+    layers.append(
+        base.transform_filter("isValid(datum.lower_pct)")
+        .mark_rule(color="black")
+        .encode(x=alt.X("lower_pct:Q", scale=x_scale), x2="upper_pct:Q", y=y)
+    )
+    layers.append(
+        base.mark_point(filled=True, size=50).encode(
+            x=alt.X("error_pct:Q", scale=x_scale, title="test error (%, log scale)"),
+            y=y,
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["ours", "measured here", "published"],
+                    range=[OURS_COLOR, "black", "#4c78a8"],
+                ),
+            ),
+            shape=alt.Shape(
+                "invariance:N",
+                title=None,
+                scale=alt.Scale(domain=[INVARIANT, NOT_INVARIANT], range=["circle", "triangle-up"]),
+            ),
+            tooltip=[
+                "label",
+                "category",
+                alt.Tooltip("error_pct:Q", title="error (%)", format=".2f"),
+                alt.Tooltip("lower_pct:Q", title="lower (%)", format=".2f"),
+                alt.Tooltip("upper_pct:Q", title="upper (%)", format=".2f"),
+                "invariance",
+                "source",
+            ],
+        )
+    )
+    level = "" if confidence is None else f"; red band: ours, {100 * confidence:g}% interval"
+    header = alt.Header(
+        labelAngle=0,
+        labelAlign="left",
+        labelAnchor="start",
+        labelOrient="top",
+        labelBaseline="top",  # with no padding the label sits just above its own panel
+        labelPadding=0,
+        labelFontWeight="bold",
+    )
+    return (
+        alt.layer(*layers)
+        .properties(width=WIDTH, height=alt.Step(ROW_PX))
+        .facet(
+            row=alt.Row(
+                "category:N", sort=list(dict.fromkeys(data["category"])), title=None, header=header
+            ),
+            spacing=16,
+        )
+        .resolve_scale(y="independent")
+        .properties(title=f"MNIST test error: measured here and published{level}")
+        .configure_legend(orient="top", labelLimit=320)
+    )
+
+
+def intervals_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """The three intervals of one error rate side by side (a `final_report.intervals_table`)."""
+    axis = alt.Axis(labelLimit=220, labelOverlap=False)
+    base = alt.Chart(table).encode(
+        y=alt.Y("method:N", title=None, sort=list(table["method"]), axis=axis)
+    )
+    rules = base.mark_rule(strokeWidth=3).encode(
+        x=alt.X("lower_pct:Q", title="test error (%)", scale=alt.Scale(zero=False)),
+        x2="upper_pct:Q",
+    )
+    point = base.mark_point(filled=True, color="black").encode(x="error_pct:Q")
+    return alt.layer(rules, point).properties(width=WIDTH // 2, height=alt.Step(34))
+
+
+def confusion_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Heatmap of a `final_report.confusion_frame`: rows true class, columns prediction.
+
+    Off-diagonal cells are coloured by count (the errors); the diagonal (correct) is grey.
+    """
+    order = list(dict.fromkeys(frame["true"]))
+    base = alt.Chart(frame).encode(
+        x=alt.X("predicted:N", sort=order, title="predicted"),
+        y=alt.Y("true:N", sort=order, title="true class"),
+    )
+    tooltip = [
+        "true",
+        "predicted",
+        "count",
+        alt.Tooltip("share_pct:Q", format=".2f", title="% of class"),
+    ]
+    # Grey diagonal (correct), white empty cells, then the errors coloured by count on top.
+    background = base.mark_rect().encode(
+        color=alt.condition(alt.datum.correct, alt.value("#e6e6e6"), alt.value("white")),
+        tooltip=tooltip,
+    )
+    cells = (
+        base.transform_filter("!datum.correct && datum.count > 0")
+        .mark_rect()
+        .encode(
+            color=alt.Color("count:Q", title="errors", scale=alt.Scale(scheme="orangered")),
+            tooltip=tooltip,
+        )
+    )
+    errors = frame.loc[~frame["correct"], "count"]
+    dark = 0.6 * float(errors.max()) if len(errors) else 0.0  # counts drawn on a dark cell
+    text = (
+        base.transform_filter("datum.count > 0")
+        .mark_text(fontSize=11)
+        .encode(
+            text=alt.Text("count:Q"),
+            color=alt.condition(
+                f"!datum.correct && datum.count > {dark}", alt.value("white"), alt.value("black")
+            ),
+        )
+    )
+    return alt.layer(background, cells, text).properties(
+        width=420, height=380, title="Confusion matrix (test)"
+    )
+
+
+def per_class_chart(table: pd.DataFrame, confidence: float) -> alt.LayerChart:
+    """Error of each true class with its interval (a `final_report.per_class_table`)."""
+    order = list(table["class"])
+    axis = alt.Axis(labelOverlap=False)
+    base = alt.Chart(table).encode(y=alt.Y("class:N", sort=order, title="true class", axis=axis))
+    rules = base.mark_rule().encode(
+        x=alt.X("lower_pct:Q", title=f"test error (%) with {100 * confidence:g}% interval"),
+        x2="upper_pct:Q",
+    )
+    points = base.mark_point(filled=True, size=50, color=OURS_COLOR).encode(
+        x="error_pct:Q",
+        tooltip=[
+            "class",
+            "n",
+            "errors",
+            alt.Tooltip("error_pct:Q", format=".2f"),
+            alt.Tooltip("lower_pct:Q", format=".2f"),
+            alt.Tooltip("upper_pct:Q", format=".2f"),
+        ],
+    )
+    return alt.layer(rules, points).properties(
+        width=WIDTH // 2, height=alt.Step(30), title="Error per class"
+    )
