@@ -207,6 +207,7 @@ def train(
         if is_diverged(train_loss):
             status, diverged_epoch = "diverged", epoch
             break
+        train_seconds = time.perf_counter() - epoch_started
         train_errors, _, _, _ = evaluate(model, train_x, train_y)
         eval_errors, eval_loss, _, _ = evaluate(model, eval_x, eval_y)
         row = {
@@ -220,7 +221,7 @@ def train(
         }
         for column, value in row.items():
             history[column].append(value)
-        report({"kind": "epoch", **row})
+        report({"kind": "epoch", **row, "train_seconds": train_seconds})
         if row["eval_error"] < best_error:
             best_error, best_epoch = row["eval_error"], epoch
             if config.stopping == "patience":
