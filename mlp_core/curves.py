@@ -227,3 +227,34 @@ def prefix_difference(
 
 
 _SHORT_NAMES = {"batch_size": "batch", "weight_decay": "wd", "input_dropout": "input_dropout"}
+
+
+@dataclass(frozen=True)
+class LossTurn:
+    """Where the evaluation loss stops falling: the clearest sign of overfitting on MNIST, where
+    the error often plateaus while the loss (confidence on the misclassified images) keeps rising."""
+
+    best_epoch: int
+    best_eval_loss: float
+    final_eval_loss: float
+    final_train_loss: float
+
+    @property
+    def ratio(self) -> float:
+        """Final over minimum evaluation loss (1 = no rise)."""
+        return self.final_eval_loss / self.best_eval_loss
+
+
+def loss_turn(history: History) -> LossTurn | None:
+    """The epoch of minimum evaluation loss and the losses at the end, or None without epochs."""
+    losses = [float(value) for value in history.get("eval_loss", [])]
+    finite = [(value, index) for index, value in enumerate(losses) if math.isfinite(value)]
+    if not finite:
+        return None
+    best_value, best_index = min(finite)
+    return LossTurn(
+        best_epoch=int(history["epoch"][best_index]),
+        best_eval_loss=best_value,
+        final_eval_loss=losses[-1],
+        final_train_loss=float(history["train_loss"][-1]),
+    )

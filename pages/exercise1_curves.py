@@ -82,6 +82,18 @@ def observations(best, runs: dict[str, dict], picked: list[str], labels: dict[st
             f"{row['final_eval_error']:.2f}% after {row['epochs']} epochs ({row['rise']:+.2f} "
             f"points) while training error ends at {row['final_train_error']:.3f}%."
         )
+    for key in picked:
+        turn = curves.loss_turn(runs[key]["history"])
+        if turn is None or turn.ratio < 1.05:
+            continue
+        st.markdown(
+            f"- **{labels[key]}**: validation *loss* is lowest at epoch **{turn.best_epoch}** "
+            f"({turn.best_eval_loss:.3f} nats) and ends at {turn.final_eval_loss:.3f} "
+            f"({turn.ratio:.1f}×) while training loss falls to {turn.final_train_loss:.4f}: the "
+            "network grows ever more confident on the validation digits it gets wrong. That is "
+            "overfitting, and on MNIST it shows in the loss long before it shows in the error "
+            "(switch the metric to *loss*)."
+        )
     by_config = {}
     for key in picked:
         config = dataclasses.replace(RunConfig.from_dict(runs[key]["config"]), epochs=1)

@@ -109,3 +109,15 @@ def test_prefix_difference_compares_the_common_epochs() -> None:
     shifted = {"eval_error": [0.12, 0.09]}
     common, difference = curves.prefix_difference(HISTORY, shifted)
     assert common == 2 and difference == pytest.approx(0.01)
+
+
+def test_loss_turn_finds_the_minimum_validation_loss_and_the_rise():
+    history = {
+        "epoch": [1, 2, 3, 4],
+        "train_loss": [0.5, 0.2, 0.1, 0.05],
+        "eval_loss": [0.4, 0.1, 0.15, 0.3],
+    }
+    turn = curves.loss_turn(history)
+    assert (turn.best_epoch, turn.best_eval_loss, turn.final_eval_loss) == (2, 0.1, 0.3)
+    assert turn.ratio == pytest.approx(3.0)
+    assert curves.loss_turn({"epoch": [], "train_loss": [], "eval_loss": []}) is None

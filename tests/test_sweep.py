@@ -28,6 +28,7 @@ def handout_study() -> set[RunConfig]:
         configs.add(
             replace(base, optimizer=optimizer, learning_rate=DEFAULT_LEARNING_RATES[optimizer])
         )
+    configs.add(replace(base, optimizer="adamw", weight_decay=0.01))
     configs |= {replace(base, optimizer=name, learning_rate=1e-3) for name in ("sgd", "adadelta")}
     configs |= {
         replace(base, activation=name) for name in ("sigmoid", "tanh", "leaky_relu", "elu", "gelu")
@@ -40,7 +41,7 @@ def handout_study() -> set[RunConfig]:
 
 def test_exercise2_spec_expands_to_exactly_the_study_configs():
     configs = expand(load_spec("exercise2"))
-    assert len(configs) == len(set(configs)) == 43
+    assert len(configs) == len(set(configs)) == 44
     assert set(configs) == handout_study()
 
 
