@@ -7,6 +7,7 @@ exits with status 2 and one line naming the problem.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from dataclasses import fields
@@ -172,9 +173,7 @@ def command_data(args: argparse.Namespace) -> int:
         if name not in DATASETS:
             raise ValueError(f"invalid dataset={name!r}: allowed: {', '.join(DATASETS)}")
     for name in args.datasets or DATASETS:
-        folder = ensure_dataset(
-            name, progress=lambda message, name=name: print(f"{name}: {message}")
-        )
+        folder = ensure_dataset(name, progress=functools.partial(print, f"{name}:"))
         print(f"{name}: ready in {folder}")
     return 0
 
