@@ -43,3 +43,17 @@ def tmp_store(tmp_path, monkeypatch) -> RunStore:
     folder = tmp_path / "store"
     monkeypatch.setenv("MLP_RUNS_DIR", str(folder))
     return RunStore(folder)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for every browser test (Playwright's sync API allows one
+    running instance per thread)."""
+    pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright")
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -23,8 +23,6 @@ pytest.importorskip("playwright.sync_api", reason="the browser tests need playwr
 
 from browser_support import (  # noqa: E402
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SCREENSHOTS,
     AppServer,
     active_link_title,
@@ -37,7 +35,7 @@ from browser_support import (  # noqa: E402
     section_headers,
     start_app_server,
 )
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,14 +43,6 @@ PAGES = read_app_pages()
 PAGE_IDS = [app_page.name for app_page in PAGES]
 SECTIONS = section_names(PAGES)
 TITLES = [app_page.title for app_page in PAGES]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="session")

@@ -22,8 +22,6 @@ pytest.importorskip("playwright.sync_api", reason="the browser tests need playwr
 
 from browser_support import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SCREENSHOTS,
     AppServer,
     assert_no_errors,
@@ -33,7 +31,7 @@ from browser_support import (
     save_screenshot,
     start_app_server,
 )
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from synthetic_runs import store_handout_runs
 
 from mlp_core import data
@@ -43,14 +41,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TRAIN_TITLE, CURVES_TITLE = "Train the MLP", "1 · Learning curves"
 TINY_LABEL = "784-8-10 relu adam lr=0.001 40ep seed=0"
 LIVE_MS = 120_000  # a first epoch on a busy 2-core machine, data loading included
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
