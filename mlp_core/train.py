@@ -54,16 +54,19 @@ def to_features(images: torch.Tensor, device: torch.device) -> torch.Tensor:
 
 def make_optimizer(config: RunConfig, parameters: Iterator[nn.Parameter]) -> torch.optim.Optimizer:
     """The optimizer of ``config`` (``sgd_momentum``: momentum 0.9)."""
-    rate, decay = config.learning_rate, config.weight_decay
+    # foreach: one multi-tensor kernel per update step instead of a Python loop over the parameters
+    # (PyTorch picks the loop on the CPU). Bitwise the same updates (tests/test_train.py), ~25% less
+    # optimizer time; a fused kernel would be faster still but changes the last bits of every run.
+    options = {"lr": config.learning_rate, "weight_decay": config.weight_decay, "foreach": True}
     params = list(parameters)
     builders: dict[str, Callable[[], torch.optim.Optimizer]] = {
-        "sgd": lambda: torch.optim.SGD(params, lr=rate, weight_decay=decay),
-        "sgd_momentum": lambda: torch.optim.SGD(params, lr=rate, momentum=0.9, weight_decay=decay),
-        "adadelta": lambda: torch.optim.Adadelta(params, lr=rate, weight_decay=decay),
-        "adagrad": lambda: torch.optim.Adagrad(params, lr=rate, weight_decay=decay),
-        "adam": lambda: torch.optim.Adam(params, lr=rate, weight_decay=decay),
-        "adamw": lambda: torch.optim.AdamW(params, lr=rate, weight_decay=decay),
-        "rmsprop": lambda: torch.optim.RMSprop(params, lr=rate, weight_decay=decay),
+        "sgd": lambda: torch.optim.SGD(params, **options),
+        "sgd_momentum": lambda: torch.optim.SGD(params, momentum=0.9, **options),
+        "adadelta": lambda: torch.optim.Adadelta(params, **options),
+        "adagrad": lambda: torch.optim.Adagrad(params, **options),
+        "adam": lambda: torch.optim.Adam(params, **options),
+        "adamw": lambda: torch.optim.AdamW(params, **options),
+        "rmsprop": lambda: torch.optim.RMSprop(params, **options),
     }
     return builders[config.optimizer]()
 

@@ -132,3 +132,49 @@ def test_every_activation_trains_with_dropout(tiny_split, activation):
 def test_handout_experiment_one_epoch_on_real_mnist():
     result = train(RunConfig(epochs=1))
     assert result.eval_error < 0.06
+
+
+LOOP_OPTIMIZERS = {  # PyTorch's CPU default (a Python loop over the parameters), as stored runs used
+    "sgd": lambda params, lr: torch.optim.SGD(params, lr=lr, weight_decay=1e-4, foreach=False),
+    "sgd_momentum": lambda params, lr: torch.optim.SGD(
+        params, lr=lr, momentum=0.9, weight_decay=1e-4, foreach=False
+    ),
+    "adadelta": lambda params, lr: torch.optim.Adadelta(
+        params, lr=lr, weight_decay=1e-4, foreach=False
+    ),
+    "adagrad": lambda params, lr: torch.optim.Adagrad(
+        params, lr=lr, weight_decay=1e-4, foreach=False
+    ),
+    "adam": lambda params, lr: torch.optim.Adam(params, lr=lr, weight_decay=1e-4, foreach=False),
+    "adamw": lambda params, lr: torch.optim.AdamW(params, lr=lr, weight_decay=1e-4, foreach=False),
+    "rmsprop": lambda params, lr: torch.optim.RMSprop(
+        params, lr=lr, weight_decay=1e-4, foreach=False
+    ),
+}
+
+
+@pytest.mark.parametrize("optimizer", sorted(LOOP_OPTIMIZERS))
+def test_foreach_optimizers_update_exactly_like_the_default_loop(optimizer):
+    """make_optimizer uses foreach kernels for speed; the stored runs were computed with PyTorch's
+    single-tensor loop, so the two must agree bit for bit (or CODE_VERSION must change)."""
+    from mlp_core.config import DEFAULT_LEARNING_RATES
+    from mlp_core.train import make_optimizer
+
+    rate = DEFAULT_LEARNING_RATES[optimizer]
+    config = RunConfig(hidden=(20,), optimizer=optimizer, learning_rate=rate, weight_decay=1e-4)
+    inputs, labels = torch.rand(300, 784), torch.randint(0, 10, (300,))
+    finals = []
+    for build in (
+        lambda params: make_optimizer(config, params),
+        lambda params: LOOP_OPTIMIZERS[optimizer](params, rate),
+    ):
+        model = build_model(config)
+        updater = build(model.parameters())
+        for start in range(0, 300, 50):
+            batch = slice(start, start + 50)
+            loss = torch.nn.functional.cross_entropy(model(inputs[batch]), labels[batch])
+            updater.zero_grad()
+            loss.backward()
+            updater.step()
+        finals.append([parameter.detach().clone() for parameter in model.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*finals, strict=True))
