@@ -20,6 +20,7 @@ from unittest import mock
 
 import streamlit as st
 from streamlit.source_util import page_icon_and_name
+from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTER = ROOT / "streamlit_app.py"
@@ -154,3 +155,15 @@ def read_app_pages(router: Path = ROUTER) -> tuple[AppPage, ...]:
 def section_names(pages: Sequence[AppPage]) -> list[str]:
     """Section headers in menu order, without repeats and without the "" of a flat list."""
     return [name for name in dict.fromkeys(page.section for page in pages) if name]
+
+
+def open_app_page(script: Path, query: Mapping[str, str] | None = None) -> AppTest:
+    """Run the router in AppTest on the page ``script`` (absolute path), with URL ``query``
+    parameters, and fail on any exception the page raised."""
+    at = AppTest.from_file(str(ROUTER), default_timeout=120)
+    at.switch_page(str(script))
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, [exception.value for exception in at.exception]
+    return at

@@ -57,3 +57,13 @@ def browser():
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab sized for the app, closed after the test."""
+    from browser_support import new_app_page
+
+    tab = new_app_page(browser)
+    yield tab
+    tab.context.close()

@@ -70,13 +70,6 @@ def fresh_app_server() -> Iterator[AppServer]:
         server.stop()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    tab = new_app_page(browser)
-    yield tab
-    tab.context.close()
-
-
 def assert_sectioned_menu(page: Page) -> None:
     assert section_headers(page) == SECTIONS, "sidebar sections differ from streamlit_app.py"
     assert nav_link_titles(page) == TITLES, "sidebar links differ from streamlit_app.py"

@@ -66,13 +66,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterat
         app.stop()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    tab = new_app_page(browser)
-    yield tab
-    tab.context.close()
-
-
 def set_number(page: Page, label: str, value: str) -> None:
     box = page.get_by_role("spinbutton", name=label)
     box.fill(value)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from app_pages import open_app_page
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 from synthetic_runs import fake_result, overfitting_history, store_handout_runs
@@ -28,12 +29,7 @@ HANDOUT, LONG = RunConfig(), RunConfig(epochs=100)
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(str(PAGE))
-    at.run()
-    assert not at.exception, [exception.value for exception in at.exception]
-    return at
+    return open_app_page(PAGE)
 
 
 def marked_best_epochs(at: AppTest) -> dict[str, int]:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from app_pages import open_app_page
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 from synthetic_runs import fake_result
@@ -45,12 +46,7 @@ def sweep_store(tmp_path, monkeypatch) -> RunStore:
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(str(PAGE))
-    at.run()
-    assert not at.exception, [exception.value for exception in at.exception]
-    return at
+    return open_app_page(PAGE)
 
 
 def heatmap_cells(at: AppTest):

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from app_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 from synthetic_runs import fake_result, synthetic_split
 
@@ -50,14 +51,7 @@ def synthetic(monkeypatch: pytest.MonkeyPatch) -> list[RunConfig]:
 
 
 def open_train_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(str(PAGE))
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, [exception.value for exception in at.exception]
-    return at
+    return open_app_page(PAGE, query)
 
 
 def type_config(at: AppTest, hidden: str = "8", epochs: int = 1, batch_size: int = 1000) -> None:

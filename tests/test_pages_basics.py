@@ -11,17 +11,13 @@ import zipfile
 
 import numpy as np
 import pytest
-from app_pages import ROOT, ROUTER
+from app_pages import ROOT, open_app_page
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 
 def open_page(name: str) -> AppTest:
-    at = AppTest.from_file(str(ROUTER), default_timeout=120)
-    at.switch_page(str(ROOT / "pages" / f"{name}.py"))  # by file name: no custom url_path
-    at.run()
-    assert_clean(at)
-    return at
+    return open_app_page(ROOT / "pages" / f"{name}.py")
 
 
 def assert_clean(at: AppTest) -> None:
