@@ -16,7 +16,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from mlp_core import stats
-from mlp_core.report import MeasuredResult, p_value_text
+from mlp_core.report import MeasuredResult, measured_row, p_value_text
 
 #: Columns of the table where users add their own classifiers.
 USER_COLUMNS: tuple[str, ...] = ("name", "errors", "error_pct", "n")
@@ -132,22 +132,9 @@ def measured_table(
     results: Sequence[MeasuredResult], confidence: float = 0.95, method: str = "wilson"
 ) -> pd.DataFrame:
     """Our result and the baselines with their ``method`` intervals, in percent."""
-    rows = []
-    for result in results:
-        interval = stats.error_interval(result.errors, result.n, confidence, method)
-        rows.append(
-            {
-                "classifier": result.classifier,
-                "kind": result.kind,
-                "errors": interval.errors,
-                "n": interval.n,
-                "error_pct": 100 * interval.error,
-                "lower_pct": 100 * interval.lower,
-                "upper_pct": 100 * interval.upper,
-                "source": result.source,
-            }
-        )
-    return pd.DataFrame(rows)
+    columns = ["classifier", "kind", "errors", "n", "error_pct", "lower_pct", "upper_pct", "source"]
+    rows = [measured_row(result, confidence, method) for result in results]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def mcnemar_table(

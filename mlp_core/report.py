@@ -155,6 +155,23 @@ def comparison_sentence(
     )
 
 
+def measured_row(
+    result: MeasuredResult, confidence: float = 0.95, method: str = "wilson"
+) -> dict[str, object]:
+    """One measured classifier as a table row: its error and ``method`` interval in percent."""
+    interval = stats.error_interval(result.errors, result.n, confidence, method)
+    return {
+        "kind": result.kind,
+        "classifier": result.classifier,
+        "error_pct": 100 * interval.error,
+        "lower_pct": 100 * interval.lower,
+        "upper_pct": 100 * interval.upper,
+        "errors": interval.errors,
+        "n": interval.n,
+        "source": result.source,
+    }
+
+
 def comparison_frame(
     results: Sequence[MeasuredResult],
     published: pd.DataFrame | None = None,
@@ -172,19 +189,7 @@ def comparison_frame(
     for result in results:
         if result.kind not in ("ours", "baseline"):
             raise ValueError(f"kind must be 'ours' or 'baseline', got {result.kind!r}")
-        interval = stats.error_interval(result.errors, result.n, confidence, method)
-        rows.append(
-            {
-                "kind": result.kind,
-                "classifier": result.classifier,
-                "error_pct": 100 * interval.error,
-                "lower_pct": 100 * interval.lower,
-                "upper_pct": 100 * interval.upper,
-                "errors": interval.errors,
-                "n": interval.n,
-                "source": result.source,
-            }
-        )
+        rows.append(measured_row(result, confidence, method))
     main = next((result for result in results if result.kind == "ours"), None)
     for _, row in (published if published is not None else pd.DataFrame()).iterrows():
         entry = {column: row.get(column) for column in PUBLISHED_COLUMNS}

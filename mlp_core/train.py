@@ -57,7 +57,11 @@ def make_optimizer(config: RunConfig, parameters: Iterator[nn.Parameter]) -> tor
     # foreach: one multi-tensor kernel per update step instead of a Python loop over the parameters
     # (PyTorch picks the loop on the CPU). Bitwise the same updates (tests/test_train.py), ~25% less
     # optimizer time; a fused kernel would be faster still but changes the last bits of every run.
-    options = {"lr": config.learning_rate, "weight_decay": config.weight_decay, "foreach": True}
+    options: dict[str, Any] = {
+        "lr": config.learning_rate,
+        "weight_decay": config.weight_decay,
+        "foreach": True,
+    }
     params = list(parameters)
     builders: dict[str, Callable[[], torch.optim.Optimizer]] = {
         "sgd": lambda: torch.optim.SGD(params, **options),
