@@ -238,7 +238,7 @@ def command_sweep(args: argparse.Namespace) -> int:
     from mlp_core.runs import RunStore, index_records
     from mlp_core.sweep import plan_rows, run_sweep
     from mlp_core.sweep_spec import expand, expand_sets, load_spec
-    from mlp_core.train import provenance, resolve_device
+    from mlp_core.train import device_name, resolve_device
 
     if args.jobs < 1:
         raise ValueError(f"invalid --jobs={args.jobs}: must be >= 1")
@@ -247,7 +247,7 @@ def command_sweep(args: argparse.Namespace) -> int:
     configs = expand(spec)
     if args.dry_run:
         device = resolve_device(args.device)
-        rate = throughput(index_records(store), provenance(device, 0)["device_name"], device.type)
+        rate = throughput(index_records(store), device_name(device), device.type)
         rows = plan_rows(expand_sets(spec), store, rate)
         print(f"sweep {spec.name}: {len(configs)} distinct runs; store {store.root}")
         print(f"{'set':24}  {'runs':>5}  {'stored':>6}  {'missing':>7}  {'estimate':>9}")

@@ -97,7 +97,14 @@ class RunStore:
 
         A corrupt entry is logged, moved to ``<root>/corrupt/`` and reported as missing.
         """
-        path = self.path_for(config, code_version or current_code_version())
+        return self.load_key(run_key(config, code_version or current_code_version()), code_version)
+
+    def load_key(self, key: str, code_version: str | None = None) -> RunResult | None:
+        """The stored result under store ``key`` (current code version by default), or None.
+
+        A corrupt entry is logged, moved to ``<root>/corrupt/`` and reported as missing.
+        """
+        path = self.root / f"v{code_version or current_code_version()}" / key
         if not path.exists():
             return None
         try:

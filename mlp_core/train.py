@@ -108,19 +108,22 @@ def evaluate(
     return errors, loss_sum / features.shape[0], torch.cat(predictions), torch.cat(confidences)
 
 
+def device_name(device: torch.device) -> str:
+    """How results name the device they were computed on (the key of speed estimates)."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({platform.processor() or platform.machine()})"
+
+
 def provenance(device: torch.device, seconds: float) -> dict[str, Any]:
     """Where, when and with what code a result was computed."""
-    if device.type == "cuda":
-        device_name = torch.cuda.get_device_name(device)
-    else:
-        device_name = f"cpu ({platform.processor() or platform.machine()})"
     return {
         "code_version": CODE_VERSION,
         "git_commit": _git_commit(),
         "torch": torch.__version__,
         "python": platform.python_version(),
         "device": device.type,
-        "device_name": device_name,
+        "device_name": device_name(device),
         "threads": torch.get_num_threads(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),

@@ -6,7 +6,6 @@ here are cached on the store's fingerprint (entry count, newest change): a new r
 
 from __future__ import annotations
 
-import platform
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,8 @@ import streamlit as st
 from mlp_core.config import RunConfig
 from mlp_core.estimate import estimate_seconds, throughput
 from mlp_core.results import RunResult
-from mlp_core.runs import CorruptEntry, RunStore, index_records, read_entry
+from mlp_core.runs import RunStore, index_records
+from mlp_core.runs import current_code_version as current_code_version  # re-exported for pages
 
 
 def store() -> RunStore:
@@ -49,13 +49,6 @@ def summaries() -> list[dict[str, Any]]:
     return _summaries(str(run_store.root), run_store.fingerprint())
 
 
-def current_code_version() -> str:
-    """The trainer's code version (imports torch once)."""
-    from mlp_core.train import CODE_VERSION
-
-    return CODE_VERSION
-
-
 def is_run_key(text: str) -> bool:
     """Whether ``text`` looks like a store key (16 lowercase hex digits), e.g. from a URL."""
     return re.fullmatch(r"[0-9a-f]{16}", text) is not None
@@ -68,25 +61,17 @@ def stored_result(key: str, code_version: str | None = None) -> RunResult | None
     """
     if not is_run_key(key):
         return None
-    run_store = store()
-    path = run_store.root / f"v{code_version or current_code_version()}" / key
-    if not path.exists():
-        return None
-    try:
-        return read_entry(path)
-    except CorruptEntry as error:
-        run_store.quarantine(path, str(error))
-        return None
+    return store().load_key(key, code_version)
 
 
 @st.cache_resource(show_spinner=False)
 def device_name() -> tuple[str, str]:
     """(device type, device name) training will use here, named as `train.provenance` names it."""
-    import torch
+    from mlp_core.train import device_name as name_of
+    from mlp_core.train import resolve_device
 
-    if torch.cuda.is_available():
-        return "cuda", torch.cuda.get_device_name(0)
-    return "cpu", f"cpu ({platform.processor() or platform.machine()})"
+    device = resolve_device()
+    return device.type, name_of(device)
 
 
 def cost_estimate(config: RunConfig) -> tuple[float, float, int]:
