@@ -195,9 +195,15 @@ def command_bench(args: argparse.Namespace) -> int:
     ):
         handout, engine = figures[f"handout_{kind}_seconds"], figures[f"engine_{kind}_seconds"]
         print(f"{label:42}  {handout:8.2f}  {engine:8.2f}  {handout / engine:7.1f}x")
+    handout_error, engine_error = figures["handout_eval_error"], figures["engine_eval_error"]
     print(
-        f"validation error after {args.epochs} epochs: handout {100 * figures['handout_eval_error']:.2f}%, "
-        f"engine {100 * figures['engine_eval_error']:.2f}%"
+        f"validation error after {args.epochs} epochs: handout {100 * handout_error:.2f}%, "
+        f"engine {100 * engine_error:.2f}%"
+    )
+    met = figures["speedup_train"] >= 5 and abs(handout_error - engine_error) <= 0.005
+    print(
+        "target (at least 5x per training epoch, validation error within 0.5 points): "
+        + ("met" if met else "not met")
     )
     return 0
 
