@@ -133,5 +133,8 @@ def test_committed_runs_show_overfitting(monkeypatch: pytest.MonkeyPatch) -> Non
     for config in (HANDOUT, LONG):
         errors = committed.load(config).history["eval_error"]
         assert marked[config.label()] == int(np.argmin(errors)) + 1
-    long_errors = committed.load(LONG).history["eval_error"]
-    assert long_errors[-1] > min(long_errors), "the 100-epoch run shows no rise of validation error"
+    # On MNIST overfitting shows in the validation loss (confidence on the misclassified images),
+    # not in the error, which can still creep down: the page says so from the same history.
+    long = committed.load(LONG).history
+    assert long["train_error"][-1] == 0
+    assert long["eval_loss"][-1] > 1.5 * min(long["eval_loss"]), "no overfitting in the loss"

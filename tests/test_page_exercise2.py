@@ -14,6 +14,7 @@ from synthetic_runs import fake_result
 
 from mlp_core.config import RunConfig
 from mlp_core.runs import RunStore
+from mlp_core.train import CODE_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "exercise2_sweep.py"
@@ -107,7 +108,7 @@ def test_diverged_run_is_shown_as_diverged_not_dropped(sweep_store):
 
 def test_picking_a_run_shows_its_curves(sweep_store):
     at = open_page()
-    key = RunStore().path_for(replace(BASE, activation="tanh"), "1").name
+    key = RunStore().path_for(replace(BASE, activation="tanh"), CODE_VERSION).name
     at.selectbox(key="ex2_run").set_value(key).run()
     assert not at.exception
     assert any("2.60%" in markdown.value for markdown in at.markdown)

@@ -12,6 +12,8 @@ from mlp_core.runs import RunStore, index_records, read_entry
 from mlp_core.train import train
 
 TINY = RunConfig(hidden=(16,), batch_size=50, epochs=2, validation_size=200)
+CURRENT = train_module.CODE_VERSION
+NEXT = str(int(CURRENT) + 1)
 
 
 @pytest.fixture
@@ -38,17 +40,17 @@ def test_cache_hit_trains_once(tmp_store, counting_train):
 
 def test_stored_runs_survive_a_code_version_change(tmp_store, counting_train, monkeypatch):
     old, _ = tmp_store.get_or_train(TINY, train=counting_train)
-    old_path = tmp_store.path_for(TINY, "1")
-    monkeypatch.setattr(train_module, "CODE_VERSION", "2")
+    old_path = tmp_store.path_for(TINY, CURRENT)
+    monkeypatch.setattr(train_module, "CODE_VERSION", NEXT)
     _new, from_store = tmp_store.get_or_train(
-        TINY, train=lambda config, **kw: _with_version(counting_train(config, **kw), "2")
+        TINY, train=lambda config, **kw: _with_version(counting_train(config, **kw), NEXT)
     )
     assert not from_store  # the new code computes its own run...
     assert old_path.exists()  # ...and the old one is still there, readable, listed with its version
     assert read_entry(old_path).history == old.history
     versions = sorted(row["code_version"] for row in index_records(tmp_store))
-    assert versions == ["1", "2"]
-    assert tmp_store.load(TINY, code_version="1") is not None
+    assert versions == sorted([CURRENT, NEXT])
+    assert tmp_store.load(TINY, code_version=CURRENT) is not None
 
 
 def _with_version(result, version):
@@ -58,7 +60,7 @@ def _with_version(result, version):
 
 def test_corrupt_entry_is_reported_moved_aside_and_recomputed(tmp_store, counting_train, caplog):
     tmp_store.get_or_train(TINY, train=counting_train)
-    path = tmp_store.path_for(TINY, "1")
+    path = tmp_store.path_for(TINY, CURRENT)
     (path / "arrays.npz").write_bytes(b"garbage")
     result, from_store = tmp_store.get_or_train(TINY, train=counting_train)
     assert not from_store and result.status == "finished"
@@ -71,7 +73,7 @@ def test_corrupt_entry_is_reported_moved_aside_and_recomputed(tmp_store, countin
 
 def test_half_written_summary_is_skipped_by_the_index(tmp_store, counting_train):
     tmp_store.get_or_train(TINY, train=counting_train)
-    broken = tmp_store.root / "v1" / "0123456789abcdef"
+    broken = tmp_store.root / f"v{CURRENT}" / "0123456789abcdef"
     broken.mkdir()
     (broken / "summary.json").write_text('{"config": ')
     rows = index_records(tmp_store)
@@ -94,17 +96,43 @@ def test_diverged_runs_are_stored_as_diverged(tmp_store, tiny_split):
     )
     result, _ = tmp_store.get_or_train(config, train=lambda c, **kw: train(c, split=tiny_split))
     assert result.status == "diverged"
-    summary = json.loads((tmp_store.path_for(config, "1") / "summary.json").read_text())
+    summary = json.loads((tmp_store.path_for(config, CURRENT) / "summary.json").read_text())
     assert summary["status"] == "diverged"
     assert index_records(tmp_store)[0]["status"] == "diverged"
 
 
 def test_summary_is_readable_json_with_provenance(tmp_store, counting_train):
     tmp_store.get_or_train(TINY, train=counting_train)
-    summary = json.loads((tmp_store.path_for(TINY, "1") / "summary.json").read_text())
+    summary = json.loads((tmp_store.path_for(TINY, CURRENT) / "summary.json").read_text())
     assert summary["config"]["hidden"] == [16]
     assert {"torch", "device", "date", "seconds", "code_version"} <= set(summary["provenance"])
 
 
 def test_default_store_follows_environment(tmp_store):
     assert RunStore().root == tmp_store.root
+
+
+@pytest.mark.slow
+def test_a_committed_run_is_reproduced_by_this_code():
+    """Retrain a committed run of the current code version: on the machine and thread count that
+    computed it the history is identical; elsewhere (other CPU kernels round differently) close."""
+    import torch
+    from conftest import ROOT
+
+    from mlp_core.train import device_name, resolve_device
+
+    config = RunConfig(hidden=(100,))
+    stored = RunStore(ROOT / "runs" / "store").load(config)
+    assert stored is not None, "the committed store lacks the current code version's 784-100-10 run"
+    fresh = train(config, device="cpu")
+    compared = ("train_loss", "train_error", "eval_loss", "eval_error", "learning_rate")
+    same_machine = stored.provenance["device_name"] == device_name(resolve_device("cpu")) and (
+        stored.provenance["threads"] == torch.get_num_threads()
+    )
+    for column in compared:
+        if same_machine:
+            assert fresh.history[column] == stored.history[column], column
+        else:
+            assert fresh.history[column] == pytest.approx(stored.history[column], abs=5e-3)
+    if same_machine:
+        assert (fresh.predictions == stored.predictions).all()
