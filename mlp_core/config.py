@@ -157,13 +157,40 @@ class RunConfig:
         """E.g. ``"784-500-300-10"``."""
         return "-".join(str(width) for width in (784, *self.hidden, 10))
 
-    def label(self) -> str:
-        """Short human-readable description used in tables and legends."""
-        text = f"{self.architecture} {self.activation} {self.optimizer} lr={self.learning_rate:g}"
+    def label(self, seed: bool = True, split: bool = True) -> str:
+        """Short description for tables and legends: architecture, activation, optimizer and rate,
+        every other field that differs from the handout's defaults, then stopping, epochs and seed.
+
+        >>> RunConfig(epochs=100, batch_size=50).label()
+        '784-500-300-10 relu adam lr=0.001 batch=50 100ep seed=0'
+        >>> RunConfig(split="test", dropout=0.4, schedule="cosine").label(seed=False, split=False)
+        '784-500-300-10 relu adam lr=0.001 cosine dropout=0.4 20ep'
+        """
+        defaults = RunConfig()
+        parts = [self.architecture, self.activation, self.optimizer, f"lr={self.learning_rate:g}"]
+        extras = [
+            ("dataset", self.dataset),
+            ("split", f"split={self.split}" if split else None),
+            ("schedule", self.schedule),
+            ("batch_size", f"batch={self.batch_size}"),
+            ("weight_decay", f"wd={self.weight_decay:g}"),
+            ("dropout", f"dropout={self.dropout:g}"),
+            ("input_dropout", f"input_dropout={self.input_dropout:g}"),
+            ("validation_size", f"validation_size={self.validation_size}"),
+            ("split_seed", f"split_seed={self.split_seed}"),
+        ]
+        parts += [
+            text
+            for name, text in extras
+            if text is not None and getattr(self, name) != getattr(defaults, name)
+        ]
         if self.stopping == "patience":
-            text += f" patience={self.patience}"
-        text += f" {self.epochs}ep seed={self.seed}"
-        return text
+            parts.append(f"patience={self.patience} (max {self.epochs}ep)")
+        else:
+            parts.append(f"{self.epochs}ep")
+        if seed:
+            parts.append(f"seed={self.seed}")
+        return " ".join(parts)
 
 
 def _fail(field: str, value: object, allowed: str) -> None:

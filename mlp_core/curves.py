@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -183,32 +183,14 @@ def _finite(value: Any) -> bool:
 def run_label(
     config: RunConfig, code_version: str | None = None, current: str | None = None
 ) -> str:
-    """`RunConfig.label` plus every other field that differs from the handout's defaults.
+    """`RunConfig.label`, plus ``code v<N>`` when ``code_version`` differs from ``current``.
 
-    ``code_version`` is appended when it differs from ``current`` (runs of older code).
-
-    >>> run_label(RunConfig(epochs=100, batch_size=50))
-    '784-500-300-10 relu adam lr=0.001 100ep seed=0 batch=50'
+    >>> run_label(RunConfig(epochs=100), code_version="1", current="2")
+    '784-500-300-10 relu adam lr=0.001 100ep seed=0 code v1'
     """
-    defaults = RunConfig()
-    shown = {
-        "hidden",
-        "activation",
-        "optimizer",
-        "learning_rate",
-        "stopping",
-        "patience",
-        "epochs",
-        "seed",
-    }
-    extras = [
-        f"{_SHORT_NAMES.get(field.name, field.name)}={getattr(config, field.name)}"
-        for field in fields(RunConfig)
-        if field.name not in shown and getattr(config, field.name) != getattr(defaults, field.name)
-    ]
     if code_version is not None and current is not None and code_version != current:
-        extras.append(f"code v{code_version}")
-    return " ".join([config.label(), *extras])
+        return f"{config.label()} code v{code_version}"
+    return config.label()
 
 
 def prefix_difference(
@@ -224,9 +206,6 @@ def prefix_difference(
         return 0, math.nan
     pairs = zip(first[column][:common], second[column][:common], strict=True)
     return common, max(abs(float(a) - float(b)) for a, b in pairs)
-
-
-_SHORT_NAMES = {"batch_size": "batch", "weight_decay": "wd", "input_dropout": "input_dropout"}
 
 
 @dataclass(frozen=True)

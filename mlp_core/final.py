@@ -80,33 +80,13 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        return config_label(self.config)
+        return self.config.label(seed=False, split=False)
 
 
 def parameter_count(config: RunConfig) -> int:
     """Weights and biases of the MLP of ``config`` (784 inputs, 10 outputs)."""
     widths = (784, *config.hidden, 10)
     return sum(inputs * outputs + outputs for inputs, outputs in itertools.pairwise(widths))
-
-
-def config_label(config: RunConfig) -> str:
-    """A configuration described without its seed and split, listing only non-default extras."""
-    defaults = RunConfig()
-    text = (
-        f"{config.architecture} {config.activation} {config.optimizer} lr={config.learning_rate:g}"
-    )
-    extras = [
-        (config.schedule != defaults.schedule, f"{config.schedule} schedule"),
-        (config.batch_size != defaults.batch_size, f"batch {config.batch_size}"),
-        (config.weight_decay > 0, f"wd={config.weight_decay:g}"),
-        (config.dropout > 0, f"dropout={config.dropout:g}"),
-        (config.input_dropout > 0, f"input dropout={config.input_dropout:g}"),
-        (config.dataset != defaults.dataset, config.dataset),
-    ]
-    text += "".join(f" {extra}" for shown, extra in extras if shown)
-    if config.stopping == "patience":
-        return f"{text} patience={config.patience} (max {config.epochs}ep)"
-    return f"{text} {config.epochs}ep"
 
 
 def record_config(row: Mapping[str, Any]) -> RunConfig:

@@ -76,7 +76,7 @@ def final_runs_section(chosen: final.Candidate) -> dict[int, dict]:
     st.header("2 · Final runs: all 60000 training images, the official 10000 test images")
     stop = "its epochs" if chosen.config.stopping == "fixed" else "its best validation epoch"
     st.markdown(
-        f"**{final.config_label(config)}**: **{config.epochs} epochs** ({stop}, median over "
+        f"**{config.label(seed=False, split=False)}**: **{config.epochs} epochs** ({stop}, median over "
         "seeds), fixed stopping; the test set is used once, for the error below."
     )
     seeds = st.multiselect(
@@ -158,7 +158,11 @@ def baselines_section(ours, confidence: float, method: str, labels) -> tuple[lis
     for note in notes:
         (st.error if "checksum" in note or "cannot read" in note else st.caption)(note)
     if missing:
-        st.info("Not in the store yet: " + "; ".join(map(final.config_label, missing)) + ".")
+        st.info(
+            "Not in the store yet: "
+            + "; ".join(config.label(seed=False, split=False) for config in missing)
+            + "."
+        )
         exercise3.train_buttons(missing, P, "baselines")
     st.markdown("**Your own classifiers**: a name, then errors (a count) or error %, and n.")
     empty = pd.DataFrame(columns=list(final_report.USER_COLUMNS))

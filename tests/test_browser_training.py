@@ -35,11 +35,13 @@ from playwright.sync_api import Browser, Page, expect
 from synthetic_runs import store_handout_runs
 
 from mlp_core import data
+from mlp_core.config import RunConfig
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TRAIN_TITLE, CURVES_TITLE = "Train the MLP", "1 · Learning curves"
-TINY_LABEL = "784-8-10 relu adam lr=0.001 40ep seed=0"
+TINY = RunConfig(hidden=(8,), batch_size=1000, epochs=40)
+TINY_LABEL = TINY.label()  # "784-8-10 relu adam lr=0.001 batch=1000 40ep seed=0"
 LIVE_MS = 120_000  # a first epoch on a busy 2-core machine, data loading included
 
 

@@ -110,11 +110,11 @@ class FinalResult:
 
 def final_result(row: dict[str, Any]) -> FinalResult:
     """`FinalResult` of an ``index_records`` row of a final (split="test") run."""
-    from mlp_core.final import config_label, record_config
+    from mlp_core.final import record_config
 
     return FinalResult(
         key=str(row["key"]),
-        label=config_label(record_config(row)),
+        label=record_config(row).label(seed=False, split=False),
         errors=int(row["eval_errors"]),
         n=int(row["eval_size"]),
         source=f"runs/store key {row['key']}",
