@@ -212,6 +212,7 @@ def _train(
     history: dict[str, list[float]] = {column: [] for column in HISTORY_COLUMNS}
     best_error, best_epoch, best_state = math.inf, 0, None
     status, diverged_epoch, step = "finished", None, 0
+    evaluation, evaluated_at = None, -1  # the last evaluation of the model, and after which step
 
     for epoch in range(1, config.epochs + 1):
         epoch_started = time.perf_counter()
@@ -241,7 +242,9 @@ def _train(
             break
         train_seconds = time.perf_counter() - epoch_started
         train_errors, _, _, _ = evaluate(model, train_x, train_y)
-        eval_errors, eval_loss, _, _ = evaluate(model, eval_x, eval_y)
+        evaluation = evaluate(model, eval_x, eval_y)
+        evaluated_at = step
+        eval_errors, eval_loss = evaluation[0], evaluation[1]
         row = {
             "epoch": epoch,
             "train_loss": train_loss,
@@ -263,7 +266,9 @@ def _train(
 
     if best_state is not None:
         model.load_state_dict(best_state)
-    errors, _, predictions, confidence = evaluate(model, eval_x, eval_y)
+    if best_state is not None or evaluation is None or evaluated_at != step:
+        evaluation = evaluate(model, eval_x, eval_y)  # the weights changed since the last one
+    errors, _, predictions, confidence = evaluation
     kept_epoch = best_epoch if config.stopping == "patience" else len(history["epoch"])
     usable = status != "diverged" and bool(history["epoch"])
     metrics = {
