@@ -3,7 +3,7 @@
 `train_stack` takes runs that may share one `Stack` (see `mlp_core.stack.stack_key`). Each model is
 built by `build_model` from its own config, so its own seed draws its initial weights; its batches
 follow its own seeded permutation, as in `train`; its optimizer and its state are its own
-(`StackedOptimizer`, one per optimizer block). A training step is one vmapped forward per
+(`StackedOptimizer`, one per optimizer block). A training step is one batched forward per
 activation and one backward for the whole stack: a GPU gets work big enough to keep it busy, a CPU
 does a few batched matrix products instead of many small ones. Divergence, patience and the
 learning-rate schedule are applied per model, as `train` applies them.
@@ -132,11 +132,15 @@ def _train_sorted(
                 logits.flatten(0, 1), train_y.index_select(0, rows), reduction="none"
             )
             losses = losses.view(models, -1).mean(dim=1)  # (models,) each model's batch mean
-            gradient = stack.flatten(torch.autograd.grad(losses.sum(), list(stack.leaves.values())))
+            grads = torch.autograd.grad(losses.sum(), list(stack.leaves.values()))
             if stack.mask is not None:
-                gradient = gradient * stack.mask
-            for start, stop_row, optimizer in optimizers:
-                optimizer.step(gradient[start:stop_row], factor)
+                gradient = stack.flatten(grads) * stack.mask
+                for start, stop_row, optimizer in optimizers:
+                    optimizer.step(gradient[start:stop_row], factor)
+            else:  # per-parameter parts: no concatenation
+                parts = list(zip(stack.offsets.values(), grads, strict=True))
+                for start, stop_row, optimizer in optimizers:
+                    optimizer.step([(at, part[start:stop_row]) for at, part in parts], factor)
             step += 1
             factor = learning_rate_factor(first, step, total_steps)
             loss_sum += losses.detach()

@@ -3,10 +3,11 @@
 Runs that share the data, the depth, the batch size, the epochs, the schedule and the stopping rule
 can train together; seed, learning rate, optimizer and activation may differ per model, and so may
 the hidden widths when padding is allowed. All weights live in one flat tensor of shape
-(models, weights); `Stack.parameters` views it as stacked parameters (models, *shape) that
-`torch.func.functional_call` + `torch.func.vmap` run through the handout's `MLP` module. Models are
-kept sorted by (activation, optimizer), so each activation and each optimizer owns a contiguous block
-of rows: one vmapped forward per activation, one optimizer update per optimizer.
+(models, weights); `Stack.parameters` views it as stacked parameters (models, *shape), and
+`Stack.logits` runs the handout's MLP on them with one batched matrix product per layer (``baddbmm``;
+``torch.func.vmap`` over the module did the same 1.4x slower on the CPU). Models are kept sorted by
+(activation, optimizer), so each activation and each optimizer owns a contiguous block of rows: one
+batched forward per activation, one optimizer update per optimizer.
 
 Padding: a model narrower than the stack's widest has zero weights in and out of its extra units,
 and `Stack.mask` zeroes their gradients, so they never change and never contribute (exactly, up to
@@ -23,7 +24,6 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.func import functional_call, vmap
 
 from mlp_core.config import RunConfig
 from mlp_core.model import MLP, build_model
@@ -107,7 +107,7 @@ class Stack:
         self.template = replace(configs[0], hidden=widths)
         self.activations = blocks([config.activation for config in configs])
         self.optimizers = blocks([config.optimizer for config in configs])
-        # Structure only (meta tensors): the weights come from `flat` through functional_call.
+        # Structure only (meta tensors): shapes, and each block's activation module.
         self.modules = {
             name: MLP(replace(self.template, activation=name)).to("meta")
             for name, _, _ in self.activations
@@ -144,20 +144,30 @@ class Stack:
         return {name: self._view(source, name) for name in self.shapes}
 
     def logits(self, parameters: dict[str, torch.Tensor], images: torch.Tensor) -> torch.Tensor:
-        """(models, batch, 10) logits of images (models, batch, 784), or (batch, 784) shared."""
+        """(models, batch, 10) logits of images (models, batch, 784), or (batch, 784) shared.
+
+        The handout's MLP written out for a stack: per layer one batched matrix product with the
+        bias (``baddbmm``), then the activation module of the block's models.
+        """
         shared = images.dim() == 2
+        names = list(self.shapes)
+        layers = list(zip(names[0::2], names[1::2], strict=True))  # (weight, bias) per Linear
         outputs = []
         for activation, start, stop in self.activations:
-            module = self.modules[activation]
-
-            def forward(
-                weights: dict[str, torch.Tensor], x: torch.Tensor, module=module
-            ) -> torch.Tensor:
-                return functional_call(module, weights, (x,))
-
-            block = {name: value[start:stop] for name, value in parameters.items()}
-            inputs = images if shared else images[start:stop]
-            outputs.append(vmap(forward, in_dims=(0, None if shared else 0))(block, inputs))
+            whole = start == 0 and stop == self.flat.shape[0]  # no slice: its backward zero-fills
+            rows = slice(None) if whole else slice(start, stop)
+            activate = self.modules[activation].layers[1] if layers[1:] else None
+            hidden = images if shared else images[rows]
+            for depth, (weight_name, bias_name) in enumerate(layers):
+                weight, bias = parameters[weight_name][rows], parameters[bias_name][rows]
+                if hidden.dim() == 2:  # inputs shared by every model: one broadcast product
+                    hidden = torch.matmul(hidden, weight.transpose(1, 2)) + bias.unsqueeze(1)
+                else:
+                    hidden = torch.baddbmm(bias.unsqueeze(1), hidden, weight.transpose(1, 2))
+                if depth < len(layers) - 1:
+                    assert activate is not None
+                    hidden = activate(hidden)
+            outputs.append(hidden)
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
 
 

@@ -9,6 +9,8 @@ so a stacked step equals the per-model `torch.optim` step up to rounding.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 from mlp_core.config import OPTIMIZERS
@@ -19,6 +21,9 @@ ADAGRAD_EPS = 1e-10
 ADADELTA_RHO, ADADELTA_EPS = 0.9, 1e-6
 RMSPROP_ALPHA, RMSPROP_EPS = 0.99, 1e-8
 MOMENTUM = 0.9
+
+#: A (models, n) gradient, or its parts: (column offset, (models, ...) tensor) pairs in order.
+Gradient = torch.Tensor | Sequence[tuple[int, torch.Tensor]]
 
 
 class StackedOptimizer:
@@ -59,11 +64,31 @@ class StackedOptimizer:
             "rmsprop": ("square_avg",),
         }[optimizer]
         self.state = {name: torch.zeros_like(weights) for name in states}
+        # Adam and AdamW on the CPU: PyTorch's fused kernel, as `train` uses (a CUDA stack keeps
+        # the formulas below, which need no per-rate grouping).
+        self.fused = optimizer in ("adam", "adamw") and weights.device.type == "cpu"
+        self._step_tensor = torch.zeros((), device=weights.device)
+        rates = self.learning_rates.flatten().tolist()
+        self._rows_by_rate = {
+            rate: [row for row, r in enumerate(rates) if r == rate] for rate in rates
+        }
+        Views = dict[float, tuple[list[torch.Tensor], ...]]
+        self._views: dict[tuple[tuple[int, int], ...], Views] = {}  # by gradient layout
 
     @torch.no_grad()
-    def step(self, gradient: torch.Tensor, factor: float = 1.0) -> None:
-        """Apply one update; ``factor`` scales every learning rate (the schedule's multiplier)."""
+    def step(self, gradient: Gradient, factor: float = 1.0) -> None:
+        """Apply one update; ``factor`` scales every learning rate (the schedule's multiplier).
+
+        ``gradient`` is (models, n) like the weights, or parts of it: (column offset, tensor of
+        shape (models, ...)) pairs covering the columns in order, as autograd returns them per
+        parameter (the fused path uses them as they are, sparing a concatenation per step).
+        """
         self.steps += 1
+        if self.fused:
+            self._fused_adam(gradient, factor)
+            return
+        if not isinstance(gradient, torch.Tensor):
+            gradient = torch.cat([part.reshape(part.shape[0], -1) for _, part in gradient], 1)
         weights, state, rate = self.weights, self.state, self.learning_rates * factor
         decay = self.weight_decay
         if decay and self.optimizer != "adamw":
@@ -104,3 +129,39 @@ class StackedOptimizer:
             # folded into the denominator: fewer passes over the (models, n) tensors.
             denominator = exp_avg_sq.sqrt().div_(correction2_sqrt).add_(ADAM_EPS)
             weights.addcdiv_(exp_avg, denominator.mul_(correction1 / rate), value=-1)
+
+    def _fused_adam(self, gradient: Gradient, factor: float) -> None:
+        """Adam/AdamW through PyTorch's fused kernel, the one `train` uses: one call per distinct
+        learning rate, with every model's row (or every part of it) a tensor of the call."""
+        self._step_tensor += 1
+        kernel = torch._fused_adamw_ if self.optimizer == "adamw" else torch._fused_adam_
+        given = [(0, gradient)] if isinstance(gradient, torch.Tensor) else list(gradient)
+        # (models, n_part): one copy per part when autograd returns it transposed, not one per row
+        parts = [(offset, part.reshape(part.shape[0], -1)) for offset, part in given]
+        layout = tuple((offset, part.shape[1]) for offset, part in parts)
+        if layout not in self._views:  # the same views every step: build them once
+            self._views[layout] = {
+                rate: tuple(
+                    [tensor[row, offset : offset + size] for row in rows for offset, size in layout]
+                    for tensor in (self.weights, self.state["exp_avg"], self.state["exp_avg_sq"])
+                )
+                for rate, rows in self._rows_by_rate.items()
+            }
+        for rate, rows in self._rows_by_rate.items():
+            weights, exp_avgs, exp_avg_sqs = self._views[layout][rate]
+            grads = [part[row] for row in rows for _, part in parts]
+            kernel(
+                weights,
+                grads,
+                exp_avgs,
+                exp_avg_sqs,
+                [],
+                [self._step_tensor] * len(grads),
+                lr=rate * factor,
+                beta1=ADAM_BETAS[0],
+                beta2=ADAM_BETAS[1],
+                weight_decay=self.weight_decay,
+                eps=ADAM_EPS,
+                amsgrad=False,
+                maximize=False,
+            )

@@ -67,7 +67,7 @@ def bench_sweep(
     started = time.perf_counter()
     stacked = train_stack(configs, split=split, device=torch_device)
     stacked_seconds = time.perf_counter() - started
-    report(f"stacked (vmap): {stacked_seconds:.2f} s, {models / stacked_seconds:.3f} runs/s")
+    report(f"stacked: {stacked_seconds:.2f} s, {models / stacked_seconds:.3f} runs/s")
     ratio = single_seconds / stacked_seconds
     difference = max(abs(a.eval_error - b.eval_error) for a, b in zip(single, stacked, strict=True))
     report(
