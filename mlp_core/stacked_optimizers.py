@@ -2,9 +2,10 @@
 
 All models of a stack keep their weights in one flat tensor of shape (models, weights); each model
 has its own learning rate, and every state tensor (momentum, moment estimates, accumulators) has the
-same shape as the weights, so each model keeps its own optimizer state. The formulas are those of
-PyTorch's single-tensor implementations with their default hyper-parameters (the ones `train` uses),
-so a stacked step equals the per-model `torch.optim` step up to rounding.
+same shape as the weights, so each model keeps its own optimizer state. Adam and AdamW call the fused
+kernel `train` uses (once per distinct learning rate); the others are PyTorch's single-tensor
+formulas with their default hyper-parameters, so a stacked step equals the per-model `torch.optim`
+step up to rounding.
 """
 
 from __future__ import annotations
@@ -64,9 +65,8 @@ class StackedOptimizer:
             "rmsprop": ("square_avg",),
         }[optimizer]
         self.state = {name: torch.zeros_like(weights) for name in states}
-        # Adam and AdamW on the CPU: PyTorch's fused kernel, as `train` uses (a CUDA stack keeps
-        # the formulas below, which need no per-rate grouping).
-        self.fused = optimizer in ("adam", "adamw") and weights.device.type == "cpu"
+        # Adam and AdamW: PyTorch's fused kernel (CPU and CUDA), as `train` uses.
+        self.fused = optimizer in ("adam", "adamw")
         self._step_tensor = torch.zeros((), device=weights.device)
         rates = self.learning_rates.flatten().tolist()
         self._rows_by_rate = {
@@ -116,19 +116,6 @@ class StackedOptimizer:
             square_avg = state["square_avg"]
             square_avg.mul_(RMSPROP_ALPHA).addcmul_(gradient, gradient, value=1 - RMSPROP_ALPHA)
             weights.sub_(rate * (gradient / square_avg.sqrt().add_(RMSPROP_EPS)))
-        else:  # adam, adamw
-            if self.optimizer == "adamw" and decay:
-                weights.mul_(1 - rate * decay)
-            beta1, beta2 = ADAM_BETAS
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            exp_avg.lerp_(gradient, 1 - beta1)
-            exp_avg_sq.mul_(beta2).addcmul_(gradient, gradient, value=1 - beta2)
-            correction1 = 1 - beta1**self.steps
-            correction2_sqrt = (1 - beta2**self.steps) ** 0.5
-            # step = rate / correction1 * exp_avg / (sqrt(exp_avg_sq) / correction2_sqrt + eps),
-            # folded into the denominator: fewer passes over the (models, n) tensors.
-            denominator = exp_avg_sq.sqrt().div_(correction2_sqrt).add_(ADAM_EPS)
-            weights.addcdiv_(exp_avg, denominator.mul_(correction1 / rate), value=-1)
 
     def _fused_adam(self, gradient: Gradient, factor: float) -> None:
         """Adam/AdamW through PyTorch's fused kernel, the one `train` uses: one call per distinct
