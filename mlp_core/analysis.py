@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlp_core.config import RunConfig
+from mlp_core.config import RunConfig, version_order
 
 #: Config fields that identify a cell (every field but the seed).
 CELL_FIELDS: tuple[str, ...] = tuple(f for f in RunConfig().to_dict() if f != "seed")
@@ -58,11 +58,6 @@ def cell_of(config: RunConfig) -> tuple[Any, ...]:
     return tuple(values[name] for name in CELL_FIELDS)
 
 
-def _version_order(version: Any) -> tuple[int, Any]:
-    text = str(version)
-    return (0, int(text)) if text.isdigit() else (1, text)
-
-
 def runs_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """`index_records` rows as a frame, the newest code version of each (cell, seed) only.
 
@@ -74,7 +69,7 @@ def runs_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         return pd.DataFrame(columns=[*CELL_FIELDS, "seed", "cell", "diverged", "eval_error", "key"])
     frame["cell"] = [tuple(row) for row in frame[list(CELL_FIELDS)].itertuples(index=False)]
     frame["diverged"] = frame["status"] == "diverged"
-    frame["_version"] = frame["code_version"].map(_version_order)
+    frame["_version"] = frame["code_version"].map(version_order)
     frame = frame.sort_values("_version").drop_duplicates(["cell", "seed"], keep="last")
     return frame.drop(columns="_version").reset_index(drop=True)
 

@@ -254,6 +254,12 @@ def validate(config: RunConfig) -> None:
         )
 
 
+def version_order(version: Any) -> tuple[int, int | str]:
+    """Sort key of code versions: numbers in numeric order ("2" < "10"), then any other text."""
+    text = str(version)
+    return (0, int(text)) if text.isdigit() else (1, text)
+
+
 def run_key(config: RunConfig, code_version: str) -> str:
     """Stable 16-hex-digit key of (config, code version): the run store's cache key.
 
