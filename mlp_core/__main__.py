@@ -167,7 +167,7 @@ def command_runs(args: argparse.Namespace) -> int:
 
 
 def command_data(args: argparse.Namespace) -> int:
-    from mlp_core.data import ensure_dataset
+    from mlp_core.fetch import ensure_dataset
 
     for name in args.datasets:
         if name not in DATASETS:
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 130
     except Exception as error:
-        from mlp_core.data import DataError
+        from mlp_core.fetch import DataError
 
         if isinstance(error, DataError):
             print(f"{parser.prog}: data error: {error}", file=sys.stderr)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from mlp_core.config import DATASETS
-from mlp_core.data import dataset_status
+from mlp_core.fetch import dataset_status
 from mlp_core.runs import RunStore, index_records
 from ui.router import require_router
 

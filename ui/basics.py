@@ -17,6 +17,7 @@ import streamlit as st
 import torch
 
 from mlp_core import data
+from mlp_core.fetch import DataError
 from mlp_core.jobs import JobQueue
 from mlp_core.snippets import SnippetResult, run_snippet
 
@@ -150,7 +151,7 @@ def torchvision_dataset_or_stop(
     """`torchvision_dataset`, or an error message and the end of the page if the data is missing."""
     try:
         return torchvision_dataset(name, train, to_tensor)
-    except data.DataError as error:
+    except DataError as error:
         st.error(f"The {DATASET_LABELS[name]} files are not available: {error}")
         st.stop()
         raise  # unreachable: st.stop() raises
@@ -160,7 +161,7 @@ def arrays_or_stop(name: str) -> data.DatasetArrays:
     """`dataset_arrays`, or an error message and the end of the page if the data is missing."""
     try:
         return dataset_arrays(name)
-    except data.DataError as error:
+    except DataError as error:
         st.error(f"The {DATASET_LABELS[name]} files are not available: {error}")
         st.stop()
         raise  # unreachable: st.stop() raises

@@ -75,10 +75,11 @@ def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
     """(labels (10000,) int64, images (10000, 28, 28) uint8) of the official test set, or None
     with a warning drawn when the data are not available here."""
     from mlp_core import data
+    from mlp_core.fetch import DataError
 
     try:
         arrays = data.load_arrays(dataset)
-    except data.DataError as error:
+    except DataError as error:
         st.warning(
             f"The {dataset} test images are not available here ({error}): paired tests, the "
             "confusion matrix and the gallery need them. Run `python -m mlp_core data`."
