@@ -25,9 +25,6 @@ from torch import nn
 
 from mlp_core.model import MLP
 
-#: For each activation: (forward, backward). The forward returns (output, what backward needs), the
-#: backward maps (gradient of the output, saved) to the gradient of the input. Every forward but GELU
-#: works in place and saves its output (the derivative is a function of it).
 _aten = torch.ops.aten
 Forward = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 Backward = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -47,6 +44,9 @@ def _gelu(pre_activation: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 _MEAN = 1  # ATen's code for reduction="mean"
 
+#: For each activation: (forward, backward). The forward returns (output, what backward needs), the
+#: backward maps (gradient of the output, saved) to the gradient of the input. Every forward but GELU
+#: works in place and saves its output (the derivative is a function of it).
 ACTIVATIONS: dict[str, tuple[Forward, Backward]] = {
     "relu": (_saving_output(torch.relu_), lambda g, out: _aten.threshold_backward(g, out, 0)),
     "sigmoid": (_saving_output(torch.sigmoid_), lambda g, out: _aten.sigmoid_backward(g, out)),
@@ -66,7 +66,7 @@ ACTIVATIONS: dict[str, tuple[Forward, Backward]] = {
 
 
 class Backprop:
-    """One model's training step: forward, cross-entropy, hand-written backward, optimizer step.
+    """One model's gradients per batch: forward, cross-entropy, hand-written backward.
 
     Parameters
     ----------
