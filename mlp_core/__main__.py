@@ -184,27 +184,10 @@ def command_bench(args: argparse.Namespace) -> int:
 
         bench_sweep(device=args.device, report=print)
         return 0
-    from mlp_core.bench import compare_with_handout
+    from mlp_core.bench import compare_with_handout, comparison_lines
 
     figures = compare_with_handout(epochs=args.epochs, device=args.device)
-    print(f"device: {figures['device']}, {figures['threads']} threads, {args.epochs} epochs each")
-    print(f"{'seconds per epoch':42}  {'handout':>8}  {'engine':>8}  {'speed-up':>8}")
-    for label, kind in (
-        ("training only", "train"),
-        ("training + train/val error (exercise 1)", "epoch"),
-    ):
-        handout, engine = figures[f"handout_{kind}_seconds"], figures[f"engine_{kind}_seconds"]
-        print(f"{label:42}  {handout:8.2f}  {engine:8.2f}  {handout / engine:7.1f}x")
-    handout_error, engine_error = figures["handout_eval_error"], figures["engine_eval_error"]
-    print(
-        f"validation error after {args.epochs} epochs: handout {100 * handout_error:.2f}%, "
-        f"engine {100 * engine_error:.2f}%"
-    )
-    met = figures["speedup_train"] >= 5 and abs(handout_error - engine_error) <= 0.005
-    print(
-        "target (at least 5x per training epoch, validation error within 0.5 points): "
-        + ("met" if met else "not met")
-    )
+    print("\n".join(comparison_lines(figures)))
     return 0
 
 

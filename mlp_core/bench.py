@@ -20,6 +20,10 @@ from mlp_core.config import RunConfig
 from mlp_core.data import torchvision_dataset, validation_indices
 from mlp_core.train import resolve_device, train
 
+#: The engine's target (issue 2): this many times faster per training epoch than the handout's loop,
+#: at a validation error within this distance of the loop's after the same epochs.
+TARGET_SPEEDUP, TARGET_ERROR_GAP = 5.0, 0.005
+
 
 class HandoutMLP(nn.Module):
     """The handout's MLP: a ModuleList of Linear + activation pairs, then the output layer."""
@@ -152,3 +156,32 @@ def compare_with_handout(
         "handout_eval_error": handout["eval_error"],
         "engine_eval_error": result.eval_error,
     }
+
+
+def comparison_lines(figures: dict[str, Any]) -> list[str]:
+    """The figures of `compare_with_handout` as a table, then whether the target is met."""
+    epochs = figures["epochs"]
+    lines = [
+        f"device: {figures['device']}, {figures['threads']} threads, {epochs} epochs each",
+        f"{'seconds per epoch':42}  {'handout':>8}  {'engine':>8}  {'speed-up':>8}",
+    ]
+    for label, kind in (
+        ("training only", "train"),
+        ("training + train/val error (exercise 1)", "epoch"),
+    ):
+        handout, engine = figures[f"handout_{kind}_seconds"], figures[f"engine_{kind}_seconds"]
+        lines.append(f"{label:42}  {handout:8.2f}  {engine:8.2f}  {handout / engine:7.1f}x")
+    handout_error, engine_error = figures["handout_eval_error"], figures["engine_eval_error"]
+    lines.append(
+        f"validation error after {epochs} epochs: handout {100 * handout_error:.2f}%, "
+        f"engine {100 * engine_error:.2f}%"
+    )
+    met = (
+        figures["speedup_train"] >= TARGET_SPEEDUP
+        and abs(handout_error - engine_error) <= TARGET_ERROR_GAP
+    )
+    lines.append(
+        f"target (at least {TARGET_SPEEDUP:g}x per training epoch, validation error within "
+        f"{100 * TARGET_ERROR_GAP:g} points): " + ("met" if met else "not met")
+    )
+    return lines
