@@ -47,3 +47,15 @@ def test_no_run_on_this_device_falls_back_to_the_default():
 
 def test_code_versions_sort_numerically():
     assert sorted(["10", "2", "1", "dev"], key=version_order) == ["1", "2", "10", "dev"]
+
+
+def test_dropout_masks_add_their_drawing_time():
+    from dataclasses import replace
+
+    from mlp_core.estimate import DROPOUT_SECONDS_PER_UNIT
+
+    plain = RunConfig(hidden=(1024, 1024), epochs=50)
+    dropped = replace(plain, dropout=0.4, input_dropout=0.2)
+    extra = estimate_seconds(dropped, 3e11) - estimate_seconds(plain, 3e11)
+    units = (784 + 1024 + 1024) * plain.train_size * plain.epochs
+    assert extra == pytest.approx(DROPOUT_SECONDS_PER_UNIT["cpu"] * units)
