@@ -254,6 +254,10 @@ def validate(config: RunConfig) -> None:
         )
 
 
+#: Every field of `RunConfig`, in declaration order.
+CONFIG_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(RunConfig))
+
+
 def version_order(version: Any) -> tuple[int, int | str]:
     """Sort key of code versions: numbers in numeric order ("2" < "10"), then any other text."""
     text = str(version)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from mlp_core.config import RunConfig, version_order
+from mlp_core.runs import record_config
 
 #: FLOP/s assumed when no stored run on this device says better (2 CPU cores reach ~70e9 on matmul).
 DEFAULT_THROUGHPUT = {"cpu": 40e9, "cuda": 2e12}
@@ -61,15 +62,7 @@ def throughput(records: Iterable[dict[str, Any]], device_name: str, device: str 
         rows = [row for row in rows if version_order(row.get("code_version")) == newest]
     rates = []
     for row in rows:
-        hidden = tuple(int(w) for w in str(row["hidden"]).split("-")) if row["depth"] else ()
-        config = RunConfig(
-            hidden=hidden,
-            split=row["split"],
-            validation_size=row["validation_size"],
-            batch_size=int(row.get("batch_size", 100)),
-            dropout=float(row.get("dropout", 0.0)),
-            input_dropout=float(row.get("input_dropout", 0.0)),
-        )
+        config = record_config(row)
         compute = row["seconds"] - _fixed_seconds_per_epoch(config, device) * row["epochs_run"]
         if compute > 0:
             rates.append(flops_per_epoch(config) * row["epochs_run"] / compute)

@@ -21,24 +21,23 @@ No torch and no streamlit here: pages and tests call it on ``runs.index_records`
 
 from __future__ import annotations
 
-import itertools
 import math
 import statistics
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from mlp_core.config import RunConfig
+from mlp_core.estimate import weights
+from mlp_core.runs import record_config
 
 SELECTION_RULE = (
     "Among finished validation runs (never test runs), group by configuration (every field but the "
     "seed); score = mean validation error over the seeds run; lowest wins; ties: more seeds, then "
     "fewer parameters, then fewer epochs."
 )
-
-CONFIG_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(RunConfig))
 
 
 @dataclass(frozen=True)
@@ -81,20 +80,6 @@ class Candidate:
     @property
     def label(self) -> str:
         return self.config.label(seed=False, split=False)
-
-
-def parameter_count(config: RunConfig) -> int:
-    """Weights and biases of the MLP of ``config`` (784 inputs, 10 outputs)."""
-    widths = (784, *config.hidden, 10)
-    return sum(inputs * outputs + outputs for inputs, outputs in itertools.pairwise(widths))
-
-
-def record_config(row: Mapping[str, Any]) -> RunConfig:
-    """The `RunConfig` of an ``index_records`` row (``hidden`` there is "500-300" or "none")."""
-    values = {name: row[name] for name in CONFIG_FIELDS if name != "hidden"}
-    hidden = str(row["hidden"])
-    values["hidden"] = () if hidden in ("none", "") else tuple(int(w) for w in hidden.split("-"))
-    return RunConfig.from_dict(values)
 
 
 def _kept_epoch(config: RunConfig, row: Mapping[str, Any]) -> int:
@@ -170,7 +155,7 @@ def rank_candidates(
         key=lambda c: (
             c.mean_error,
             -len(c.seeds),
-            parameter_count(c.config),
+            weights(c.config),
             c.stopping_epoch,
             c.label,
         ),
@@ -242,7 +227,7 @@ def candidates_frame(candidates: Sequence[Candidate]) -> pd.DataFrame:
                 "errors": ", ".join(map(str, candidate.errors)),
                 "n": candidate.eval_size,
                 "stopping_epoch": candidate.stopping_epoch,
-                "parameters": parameter_count(candidate.config),
+                "parameters": weights(candidate.config),
             }
         )
     return pd.DataFrame(rows)

@@ -29,14 +29,14 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mlp_core.config import RunConfig, run_key
+from mlp_core.config import CONFIG_FIELDS, RunConfig, run_key
 from mlp_core.results import RunResult
 
 LOG = logging.getLogger(__name__)
@@ -257,3 +257,11 @@ def index_records(store: RunStore | None = None) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def record_config(row: Mapping[str, Any]) -> RunConfig:
+    """The `RunConfig` of an `index_records` row (``hidden`` there is "500-300" or "none")."""
+    values = {name: row[name] for name in CONFIG_FIELDS if name != "hidden"}
+    hidden = str(row["hidden"])
+    values["hidden"] = () if hidden in ("none", "") else tuple(int(w) for w in hidden.split("-"))
+    return RunConfig.from_dict(values)

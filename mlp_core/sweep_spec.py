@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlp_core.config import DEFAULT_LEARNING_RATES, OPTIMIZERS, RunConfig
+from mlp_core.config import CONFIG_FIELDS, DEFAULT_LEARNING_RATES, OPTIMIZERS, RunConfig
 
 #: Folder of the shipped specs.
 SPEC_DIR = Path(__file__).resolve().parent.parent / "runs" / "sweeps"
@@ -48,7 +48,6 @@ AUTO = "auto"
 KINDS: tuple[str, ...] = ("grid", "one_at_a_time")
 #: Factors that are not RunConfig fields: ``hidden = (width,) * depth``.
 SHAPE_FACTORS: tuple[str, ...] = ("width", "depth")
-CONFIG_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(RunConfig))
 SPEC_KEYS = ("name", "description", "seeds", "base", "learning_rates", "sets")
 SET_KEYS = ("name", "kind", "vary", "base", "seeds", "description")
 

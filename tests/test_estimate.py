@@ -16,16 +16,14 @@ from mlp_core.estimate import (
 
 
 def record(config: RunConfig, seconds: float, version: str, device_name: str = "cpu (x)") -> dict:
+    """An `index_records` row: every config field (``hidden`` as text), provenance, epochs run."""
     return {
+        **config.to_dict(),
+        "hidden": "-".join(map(str, config.hidden)) or "none",
         "device_name": device_name,
         "code_version": version,
         "seconds": seconds,
         "epochs_run": config.epochs,
-        "hidden": "-".join(map(str, config.hidden)) or "none",
-        "depth": len(config.hidden),
-        "split": config.split,
-        "validation_size": config.validation_size,
-        "batch_size": config.batch_size,
     }
 
 

@@ -15,6 +15,7 @@ from conftest import synthetic_split
 
 from mlp_core import baseline_store, data, final, final_report, stats
 from mlp_core.config import RunConfig
+from mlp_core.runs import record_config
 
 
 def row(config: RunConfig, errors: int, key: str, **extra: Any) -> dict[str, Any]:
@@ -131,7 +132,7 @@ def test_stored_test_runs_match_config_and_seeds():
 
 def test_record_config_round_trips_index_rows():
     for config in (HANDOUT, RunConfig(hidden=()), PATIENT):
-        assert final.record_config(row(config, 1, "k")) == config
+        assert record_config(row(config, 1, "k")) == config
 
 
 def test_validation_indices_stay_inside_the_official_training_set():

@@ -111,7 +111,7 @@ class FinalResult:
 
 def final_result(row: dict[str, Any]) -> FinalResult:
     """`FinalResult` of an ``index_records`` row of a final (split="test") run."""
-    from mlp_core.final import record_config
+    from mlp_core.runs import record_config
 
     return FinalResult(
         key=str(row["key"]),
