@@ -164,6 +164,42 @@ def _dropout_mask(values: torch.Tensor, rate: float) -> torch.Tensor:
     return torch.empty_like(values).bernoulli_(1 - rate).div_(1 - rate)
 
 
+def fused_adam(
+    parameters: list[torch.Tensor],
+    grads: list[torch.Tensor],
+    exp_avgs: list[torch.Tensor],
+    exp_avg_sqs: list[torch.Tensor],
+    step: torch.Tensor,
+    *,
+    lr: float,
+    weight_decay: float,
+    decoupled: bool,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> None:
+    """One Adam (AdamW when ``decoupled``) update of every tensor in ``parameters``, in place.
+
+    PyTorch's fused kernel, the private op ``torch.optim.Adam(fused=True)`` calls; ``step`` is the
+    update count after this update (already incremented), shared by all the tensors.
+    """
+    kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
+    kernel(
+        parameters,
+        grads,
+        exp_avgs,
+        exp_avg_sqs,
+        [],
+        [step] * len(parameters),
+        lr=lr,
+        beta1=betas[0],
+        beta2=betas[1],
+        weight_decay=weight_decay,
+        eps=eps,
+        amsgrad=False,
+        maximize=False,
+    )
+
+
 class FlatAdam(torch.optim.Adam):
     """``torch.optim.Adam(fused=True)`` (or AdamW) for one flat tensor, with a lean `update`.
 
@@ -188,7 +224,7 @@ class FlatAdam(torch.optim.Adam):
             fused=True,
             decoupled_weight_decay=decoupled,
         )
-        self._kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
+        self.decoupled = decoupled
 
     def update(self) -> None:
         """One update from ``parameter.grad`` (the parameter must not require grad)."""
@@ -200,18 +236,15 @@ class FlatAdam(torch.optim.Adam):
             return
         state["step"] += 1
         beta1, beta2 = group["betas"]
-        self._kernel(
+        fused_adam(
             [parameter],
             [parameter.grad],
             [state["exp_avg"]],
             [state["exp_avg_sq"]],
-            [],
-            [state["step"]],
+            state["step"],
             lr=float(group["lr"]),
-            beta1=float(beta1),
-            beta2=float(beta2),
             weight_decay=group["weight_decay"],
+            decoupled=self.decoupled,
+            betas=(float(beta1), float(beta2)),
             eps=group["eps"],
-            amsgrad=False,
-            maximize=False,
         )

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import torch
 
+from mlp_core.backprop import fused_adam
 from mlp_core.config import OPTIMIZERS
 
 ADAM_BETAS = (0.9, 0.999)
@@ -121,7 +122,6 @@ class StackedOptimizer:
         """Adam/AdamW through PyTorch's fused kernel, the one `train` uses: one call per distinct
         learning rate, with every model's row (or every part of it) a tensor of the call."""
         self._step_tensor += 1
-        kernel = torch._fused_adamw_ if self.optimizer == "adamw" else torch._fused_adam_
         given = [(0, gradient)] if isinstance(gradient, torch.Tensor) else list(gradient)
         # (models, n_part): one copy per part when autograd returns it transposed, not one per row
         parts = [(offset, part.reshape(part.shape[0], -1)) for offset, part in given]
@@ -137,18 +137,15 @@ class StackedOptimizer:
         for rate, rows in self._rows_by_rate.items():
             weights, exp_avgs, exp_avg_sqs = self._views[layout][rate]
             grads = [part[row] for row in rows for _, part in parts]
-            kernel(
+            fused_adam(
                 weights,
                 grads,
                 exp_avgs,
                 exp_avg_sqs,
-                [],
-                [self._step_tensor] * len(grads),
+                self._step_tensor,
                 lr=rate * factor,
-                beta1=ADAM_BETAS[0],
-                beta2=ADAM_BETAS[1],
                 weight_decay=self.weight_decay,
+                decoupled=self.optimizer == "adamw",
+                betas=ADAM_BETAS,
                 eps=ADAM_EPS,
-                amsgrad=False,
-                maximize=False,
             )
