@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from mlp_core.config import RunConfig
-from mlp_core.model import MLP, build_model
+from mlp_core.model import ACTIVATION_MODULES, MLP, build_model
 
 #: Fields that may differ between the models of a stack (``hidden`` too, in its widths, if padding).
 PER_MODEL_FIELDS = ("seed", "learning_rate", "optimizer", "activation")
@@ -107,13 +107,11 @@ class Stack:
         self.template = replace(configs[0], hidden=widths)
         self.activations = blocks([config.activation for config in configs])
         self.optimizers = blocks([config.optimizer for config in configs])
-        # Structure only (meta tensors): shapes, and each block's activation module.
-        self.modules = {
-            name: MLP(replace(self.template, activation=name)).to("meta")
-            for name, _, _ in self.activations
-        }
-        module = next(iter(self.modules.values()))
+        # Structure only (meta tensors): the parameter names and shapes of the widest model.
+        module = MLP(self.template).to("meta")
         self.shapes = {name: tuple(p.shape) for name, p in module.named_parameters()}
+        names = list(self.shapes)
+        self.linears = list(zip(names[0::2], names[1::2], strict=True))  # (weight, bias) names
         sizes = [math.prod(shape) for shape in self.shapes.values()]
         self.offsets = dict(zip(self.shapes, _starts(sizes), strict=True))
         self.flat = torch.zeros(len(configs), sum(sizes), device=device)
@@ -150,22 +148,21 @@ class Stack:
         bias (``baddbmm``), then the activation module of the block's models.
         """
         shared = images.dim() == 2
-        names = list(self.shapes)
-        layers = list(zip(names[0::2], names[1::2], strict=True))  # (weight, bias) per Linear
         outputs = []
         for activation, start, stop in self.activations:
-            whole = start == 0 and stop == self.flat.shape[0]  # no slice: its backward zero-fills
-            rows = slice(None) if whole else slice(start, stop)
-            activate = self.modules[activation].layers[1] if layers[1:] else None
-            hidden = images if shared else images[rows]
-            for depth, (weight_name, bias_name) in enumerate(layers):
-                weight, bias = parameters[weight_name][rows], parameters[bias_name][rows]
+            activate = ACTIVATION_MODULES[activation]()
+            if start == 0 and stop == self.flat.shape[0]:  # the whole stack: a slice, even a full
+                block, hidden = parameters, images  # one, would zero-fill in the backward pass
+            else:
+                block = {name: value[start:stop] for name, value in parameters.items()}
+                hidden = images if shared else images[start:stop]
+            for depth, (weight_name, bias_name) in enumerate(self.linears):
+                weight, bias = block[weight_name], block[bias_name]
                 if hidden.dim() == 2:  # inputs shared by every model: one broadcast product
                     hidden = torch.matmul(hidden, weight.transpose(1, 2)) + bias.unsqueeze(1)
                 else:
                     hidden = torch.baddbmm(bias.unsqueeze(1), hidden, weight.transpose(1, 2))
-                if depth < len(layers) - 1:
-                    assert activate is not None
+                if depth < len(self.linears) - 1:
                     hidden = activate(hidden)
             outputs.append(hidden)
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
