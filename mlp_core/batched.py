@@ -133,14 +133,13 @@ def _train_sorted(
             )
             losses = losses.view(models, -1).mean(dim=1)  # (models,) each model's batch mean
             grads = torch.autograd.grad(losses.sum(), list(stack.leaves.values()))
-            if stack.mask is not None:
-                gradient = stack.flatten(grads) * stack.mask
-                for start, stop_row, optimizer in optimizers:
-                    optimizer.step(gradient[start:stop_row], factor)
-            else:  # per-parameter parts: no concatenation
-                parts = list(zip(stack.offsets.values(), grads, strict=True))
-                for start, stop_row, optimizer in optimizers:
-                    optimizer.step([(at, part[start:stop_row]) for at, part in parts], factor)
+            if stack.mask is not None:  # padding never learns
+                grads = tuple(
+                    grad * mask for grad, mask in zip(grads, stack.mask.values(), strict=True)
+                )
+            parts = list(zip(stack.offsets.values(), grads, strict=True))
+            for start, stop_row, optimizer in optimizers:
+                optimizer.step([(at, part[start:stop_row]) for at, part in parts], factor)
             step += 1
             factor = learning_rate_factor(first, step, total_steps)
             loss_sum += losses.detach()

@@ -92,8 +92,9 @@ class Stack:
         The parameters (models, *shape) as views of ``flat`` that require grad: autograd gives
         one gradient per parameter, without the zero-filled full-size copies that gradients taken
         through slices of ``flat`` would cost.
-    mask : Tensor of the same shape, or None
-        1 for real weights, 0 for padding; None when no model is padded.
+    mask : dict of str to Tensor, or None
+        Per parameter (models, *shape): 1 for real weights, 0 for padding; None when no model is
+        padded.
     activations, optimizers : list of (name, start, stop)
         The row blocks of each activation and each optimizer.
     """
@@ -121,7 +122,8 @@ class Stack:
                 corner = tuple(slice(0, size) for size in parameter.shape)
                 self._view(self.flat[row], name)[corner] = parameter.detach()
                 self._view(mask[row], name)[corner] = 1.0
-        self.mask = None if bool(mask.all()) else mask
+        # Per parameter, shaped like its gradient: (models, *shape).
+        self.mask = None if bool(mask.all()) else self.parameters(mask)
         self.leaves = {
             name: view.detach().requires_grad_(True) for name, view in self.parameters().items()
         }
@@ -131,10 +133,6 @@ class Stack:
         start = self.offsets[name]
         part = flat[..., start : start + math.prod(self.shapes[name])]
         return part.reshape(*flat.shape[:-1], *self.shapes[name])
-
-    def flatten(self, gradients: Sequence[torch.Tensor]) -> torch.Tensor:
-        """Per-parameter gradients (in `leaves` order) as one (models, weights) tensor."""
-        return torch.cat([gradient.reshape(gradient.shape[0], -1) for gradient in gradients], 1)
 
     def parameters(self, flat: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Views of ``flat`` (default: the weights) as stacked parameters (models, *shape)."""

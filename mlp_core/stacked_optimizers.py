@@ -24,8 +24,9 @@ ADADELTA_RHO, ADADELTA_EPS = 0.9, 1e-6
 RMSPROP_ALPHA, RMSPROP_EPS = 0.99, 1e-8
 MOMENTUM = 0.9
 
-#: A (models, n) gradient, or its parts: (column offset, (models, ...) tensor) pairs in order.
-Gradient = torch.Tensor | Sequence[tuple[int, torch.Tensor]]
+#: A (models, n) gradient as autograd returns it, per parameter: (column offset, (models, ...) tensor)
+#: pairs covering the columns in order.
+Gradient = Sequence[tuple[int, torch.Tensor]]
 
 
 class StackedOptimizer:
@@ -77,19 +78,16 @@ class StackedOptimizer:
         self._views: dict[tuple[tuple[int, int], ...], Views] = {}  # by gradient layout
 
     @torch.no_grad()
-    def step(self, gradient: Gradient, factor: float = 1.0) -> None:
+    def step(self, parts: Gradient, factor: float = 1.0) -> None:
         """Apply one update; ``factor`` scales every learning rate (the schedule's multiplier).
 
-        ``gradient`` is (models, n) like the weights, or parts of it: (column offset, tensor of
-        shape (models, ...)) pairs covering the columns in order, as autograd returns them per
-        parameter (the fused path uses them as they are, sparing a concatenation per step).
+        The fused path uses the gradient's parts as they are; the others concatenate them.
         """
         self.steps += 1
         if self.fused:
-            self._fused_adam(gradient, factor)
+            self._fused_adam(parts, factor)
             return
-        if not isinstance(gradient, torch.Tensor):
-            gradient = torch.cat([part.reshape(part.shape[0], -1) for _, part in gradient], 1)
+        gradient = torch.cat([part.reshape(part.shape[0], -1) for _, part in parts], 1)
         weights, state, rate = self.weights, self.state, self.learning_rates * factor
         decay = self.weight_decay
         if decay and self.optimizer != "adamw":
@@ -118,11 +116,10 @@ class StackedOptimizer:
             square_avg.mul_(RMSPROP_ALPHA).addcmul_(gradient, gradient, value=1 - RMSPROP_ALPHA)
             weights.sub_(rate * (gradient / square_avg.sqrt().add_(RMSPROP_EPS)))
 
-    def _fused_adam(self, gradient: Gradient, factor: float) -> None:
+    def _fused_adam(self, given: Gradient, factor: float) -> None:
         """Adam/AdamW through PyTorch's fused kernel, the one `train` uses: one call per distinct
-        learning rate, with every model's row (or every part of it) a tensor of the call."""
+        learning rate, each part of each model's row one tensor of the call."""
         self._step_tensor += 1
-        given = [(0, gradient)] if isinstance(gradient, torch.Tensor) else list(gradient)
         # (models, n_part): one copy per part when autograd returns it transposed, not one per row
         parts = [(offset, part.reshape(part.shape[0], -1)) for offset, part in given]
         layout = tuple((offset, part.shape[1]) for offset, part in parts)
