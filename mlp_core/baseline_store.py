@@ -18,7 +18,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from mlp_core.config import RunConfig
+from mlp_core.fetch import write_atomic
 
 #: Bump when a change alters what the baseline computes.
 BASELINE_CODE_VERSION = "1"
@@ -190,18 +190,6 @@ def _provenance(config: RunConfig, seconds: float) -> dict[str, Any]:
     return record
 
 
-def _write_atomic(path: Path, payload: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(payload)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; these files are committed and shared
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def save_knn(baseline: KnnBaseline, folder: Path | None = None) -> Path:
     """Write ``knn_l2_predictions.npz`` then ``knn_l2.json`` atomically; return the JSON path."""
     folder = Path(folder or default_baselines_dir())
@@ -209,10 +197,10 @@ def save_knn(baseline: KnnBaseline, folder: Path | None = None) -> Path:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, predictions=np.asarray(baseline.predictions, dtype=np.uint8))
     payload = buffer.getvalue()
-    _write_atomic(folder / f"{KNN_NAME}_predictions.npz", payload)
+    write_atomic(folder / f"{KNN_NAME}_predictions.npz", payload)
     summary = {**baseline.summary(), "predictions_sha256": hashlib.sha256(payload).hexdigest()}
     json_path = folder / f"{KNN_NAME}.json"
-    _write_atomic(json_path, (json.dumps(summary, indent=1) + "\n").encode())
+    write_atomic(json_path, (json.dumps(summary, indent=1) + "\n").encode())
     return json_path
 
 

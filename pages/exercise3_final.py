@@ -17,6 +17,7 @@ from mlp_core.data import CLASS_NAMES
 from mlp_core.report import MeasuredResult, interval_text, percent
 from ui import exercise3, store
 from ui import exercise3_charts as charts
+from ui.basics import upscale
 from ui.router import require_router
 
 P = "final_"  # session-state prefix of this page
@@ -249,7 +250,7 @@ def errors_section(run, labels, images, confidence: float, method: str) -> tuple
         st.info("No misclassified test image of this class.")
     else:
         st.image(
-            [exercise3.upscale(images[index]) for index in gallery["index"]],
+            [upscale(images[index], 3) for index in gallery["index"]],
             caption=[
                 f"#{index}: {names[true]} → {names[predicted]} ({final_report.confidence_text(confidence_)})"
                 for index, true, predicted, confidence_ in gallery.itertuples(index=False)

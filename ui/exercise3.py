@@ -149,11 +149,6 @@ def follow_jobs(prefix: str) -> None:
         jobs.follow_job(key, prefix)
 
 
-def upscale(image: np.ndarray, factor: int = 3) -> np.ndarray:
-    """Nearest-neighbour enlargement of a (28, 28) digit, so the browser does not blur it."""
-    return np.kron(image, np.ones((factor, factor), dtype=image.dtype))
-
-
 def stored_baselines(
     ours_key: str | None,
 ) -> tuple[list[report.MeasuredResult], dict[str, np.ndarray], list[RunConfig], list[str]]:
