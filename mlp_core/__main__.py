@@ -102,7 +102,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 
 def command_train(args: argparse.Namespace) -> int:
-    from mlp_core.runs import RunStore
+    from mlp_core.store.run_store import RunStore
 
     config = config_from_args(args)
     store = RunStore()
@@ -117,12 +117,14 @@ def command_train(args: argparse.Namespace) -> int:
                 flush=True,
             )
 
-    if args.no_store:
-        from mlp_core.train import train
+    from mlp_core.engine.train import train
 
+    if args.no_store:
         result, from_store = train(config, device=args.device, progress=on_event), False
     else:
-        result, from_store = store.get_or_train(config, device=args.device, progress=on_event)
+        result, from_store = store.get_or_train(
+            config, train, device=args.device, progress=on_event
+        )
     if args.json:
         print(json.dumps({**result.summary(), "from_store": from_store}, indent=1))
         return 0
@@ -145,7 +147,7 @@ def command_train(args: argparse.Namespace) -> int:
 
 
 def command_runs(args: argparse.Namespace) -> int:
-    from mlp_core.runs import RunStore, index_records
+    from mlp_core.store.run_store import RunStore, index_records
 
     rows = index_records(RunStore())
     if not rows:
@@ -167,7 +169,7 @@ def command_runs(args: argparse.Namespace) -> int:
 
 
 def command_data(args: argparse.Namespace) -> int:
-    from mlp_core.fetch import ensure_dataset
+    from mlp_core.data.files import ensure_dataset
 
     for name in args.datasets:
         if name not in DATASETS:
@@ -180,11 +182,11 @@ def command_data(args: argparse.Namespace) -> int:
 
 def command_bench(args: argparse.Namespace) -> int:
     if args.sweep:
-        from mlp_core.sweep_bench import bench_sweep
+        from mlp_core.sweep.stack_bench import bench_sweep
 
         bench_sweep(device=args.device, report=print)
         return 0
-    from mlp_core.bench import compare_with_handout, comparison_lines
+    from mlp_core.sweep.bench import compare_with_handout, comparison_lines
 
     figures = compare_with_handout(epochs=args.epochs, device=args.device)
     print("\n".join(comparison_lines(figures)))
@@ -192,7 +194,7 @@ def command_bench(args: argparse.Namespace) -> int:
 
 
 def command_baseline(args: argparse.Namespace) -> int:
-    from mlp_core.baseline_store import measure_knn, save_knn
+    from mlp_core.store.baselines import measure_knn, save_knn
 
     config = RunConfig(dataset=args.dataset)
     reported: dict[str, int] = {}
@@ -223,11 +225,11 @@ def _duration(seconds: float) -> str:
 
 
 def command_sweep(args: argparse.Namespace) -> int:
-    from mlp_core.estimate import throughput
-    from mlp_core.runs import RunStore, index_records
-    from mlp_core.sweep import plan_rows, run_sweep
-    from mlp_core.sweep_spec import expand, expand_sets, load_spec
-    from mlp_core.train import device_name, resolve_device
+    from mlp_core.engine.train import device_name, resolve_device
+    from mlp_core.store.run_store import RunStore, index_records
+    from mlp_core.sweep.estimate import throughput
+    from mlp_core.sweep.execution import plan_rows, run_sweep
+    from mlp_core.sweep.spec import expand, expand_sets, load_spec
 
     if args.jobs < 1:
         raise ValueError(f"invalid --jobs={args.jobs}: must be >= 1")
@@ -362,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 130
     except Exception as error:
-        from mlp_core.fetch import DataError
+        from mlp_core.data.files import DataError
 
         if isinstance(error, DataError):
             print(f"{parser.prog}: data error: {error}", file=sys.stderr)

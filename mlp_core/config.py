@@ -43,6 +43,12 @@ DEFAULT_LEARNING_RATES: dict[str, float] = {
     "rmsprop": 1e-3,
 }
 
+#: Bump when a change alters what a run computes (the store keys on it; older runs stay readable).
+#: 1: autograd and foreach optimizers. 2: hand-written backprop (`mlp_core.engine.backprop`), fused
+#: optimizers, denormals flushed to zero: the same training, rounded differently, about 2x faster.
+#: Read it as ``mlp_core.config.CODE_VERSION`` at call time (tests change it).
+CODE_VERSION = "2"
+
 #: Official MNIST / Fashion-MNIST sizes: 60000 training images, 10000 test images.
 TRAIN_SIZE = 60000
 TEST_SIZE = 10000

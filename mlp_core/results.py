@@ -1,6 +1,6 @@
 """The result of one training run: plain numbers and arrays, readable without torch.
 
-A `RunResult` is what `mlp_core.train.train` returns and what the run store writes: the config, the
+A `RunResult` is what `mlp_core.engine.train.train` returns and what the run store writes: the config, the
 per-epoch history, the final metrics, the predictions on the evaluation set (for confusion matrices and
 paired tests) and the provenance (code version, torch version, device, date, seconds).
 """

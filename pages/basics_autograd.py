@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from mlp_core.gradients import backward_graph, central_difference, graph_dot
+from mlp_core.basics.gradients import backward_graph, central_difference, graph_dot
 from ui.basics import header, run_and_show, section
 from ui.router import require_router
 
@@ -90,7 +90,7 @@ if backward:
     b_gap = (backward["b"].grad.double() - b_estimate).abs().max().item()
     st.markdown(
         f"Central differences `(loss(p + ε) − loss(p − ε)) / 2ε` with ε = {epsilon:.0e}, one entry at "
-        "a time, in float64 (`mlp_core.gradients.central_difference`):"
+        "a time, in float64 (`mlp_core.basics.gradients.central_difference`):"
     )
 
     def grid(values: torch.Tensor) -> pd.DataFrame:

@@ -13,9 +13,9 @@ import streamlit as st
 import torch
 from torch.utils.data import DataLoader
 
-from mlp_core import data
-from mlp_core.image_folder import CustomImageDataset, write_image_folder, zip_folder
-from mlp_core.uploads import UploadError, UploadLimits, UploadReport, extract_image_zip
+from mlp_core.data import splits
+from mlp_core.data.image_folder import CustomImageDataset, write_image_folder, zip_folder
+from mlp_core.data.uploads import UploadError, UploadLimits, UploadReport, extract_image_zip
 from ui.basics import (
     DATASET_LABELS,
     arrays_or_stop,
@@ -46,7 +46,7 @@ header(
 )
 name = dataset_picker("data_dataset")
 training_data = torchvision_dataset_or_stop(name, train=True, to_tensor=True)
-labels_map = dict(enumerate(data.CLASS_NAMES[name]))
+labels_map = dict(enumerate(splits.CLASS_NAMES[name]))
 
 # -- gallery --------------------------------------------------------------------------------------
 section("Iterating and visualizing: `training_data[index]`", "Iteración y visualización")
@@ -151,7 +151,7 @@ def demonstrate(annotations: Path, img_dir: Path) -> None:
     left, right = st.columns([1, 2])
     left.caption(f"`{annotations.name}`: {len(frame)} rows (first 8 shown)")
     left.dataframe(frame.head(8), hide_index=True)
-    right.caption("The handout's class, as `mlp_core.image_folder` defines it:")
+    right.caption("The handout's class, as `mlp_core.data.image_folder` defines it:")
     right.code(source_without_docstrings(CustomImageDataset), "python", wrap_lines=True)
     if frame.empty:
         st.warning("No usable rows: there is nothing to index.")

@@ -7,7 +7,7 @@ import streamlit as st
 import torch
 from torch import nn
 
-from mlp_core.playground import NeuralNetwork
+from mlp_core.basics.playground import NeuralNetwork
 from ui.basics import header, run_and_show, section, source_without_docstrings
 from ui.router import require_router
 
@@ -30,7 +30,7 @@ widths = tuple(
     for i, column in enumerate(right.columns(int(depth)))
 )
 st.caption(
-    "`mlp_core.playground.NeuralNetwork` is the handout's class with the widths as an argument "
+    "`mlp_core.basics.playground.NeuralNetwork` is the handout's class with the widths as an argument "
     "(`hidden=(512, 512)` builds exactly the handout's layers):"
 )
 st.code(source_without_docstrings(NeuralNetwork), language="python")

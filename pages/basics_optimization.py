@@ -9,8 +9,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from mlp_core.playground import LOSSES, PlaygroundConfig, run_playground, test_loop, train_loop
-from mlp_core.stats import wilson_interval
+from mlp_core.basics.playground import (
+    LOSSES,
+    PlaygroundConfig,
+    run_playground,
+    test_loop,
+    train_loop,
+)
+from mlp_core.report.stats import wilson_interval
 from ui.basics import dataset_picker, header, playground_queue, section, source_without_docstrings
 from ui.router import require_router
 
@@ -91,7 +97,7 @@ if config.epochs * config.train_size > 120_000 or steps > 5000:
         "a shared CPU. You can stop it at any time."
     )
 
-with st.expander("The code that runs (`mlp_core.playground`)", expanded=False):
+with st.expander("The code that runs (`mlp_core.basics.playground`)", expanded=False):
     st.code(
         f"""learning_rate = {config.learning_rate:g}
 batch_size = {config.batch_size}

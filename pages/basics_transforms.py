@@ -8,7 +8,7 @@ import streamlit as st
 import torch
 from torchvision.transforms import Lambda, ToTensor
 
-from mlp_core import data
+from mlp_core.data import splits
 from ui.basics import (
     dataset_picker,
     header,
@@ -39,7 +39,7 @@ st.code(
 )
 
 name = dataset_picker("transforms_dataset")
-class_names = data.CLASS_NAMES[name]
+class_names = splits.CLASS_NAMES[name]
 raw = torchvision_dataset_or_stop(name, train=True, to_tensor=False)
 
 # -- ToTensor -------------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ if encoded:
 @st.cache_resource(show_spinner="Opening the data set with both transforms...")
 def transformed_dataset(name: str) -> torch.utils.data.Dataset:
     """The handout's ``ds``: ToTensor() on the images, the one-hot Lambda on the labels."""
-    return data.torchvision_dataset(
+    return splits.torchvision_dataset(
         name,
         train=True,
         transform=ToTensor(),

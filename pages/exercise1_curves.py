@@ -1,6 +1,6 @@
 """Exercise 1: training and validation error per epoch, and the overfitting they reveal.
 
-Stored runs -> `mlp_core.curves` frames -> Altair charts (best epoch marked, gap shaded), a table of
+Stored runs -> `mlp_core.report.curves` frames -> Altair charts (best epoch marked, gap shaded), a table of
 best epochs, PNG/SVG/CSV exports. A picked run can be extended to more epochs through the shared
 background queue (`ui.jobs`); the longer run joins the chart when it lands in the store.
 """
@@ -12,9 +12,9 @@ import dataclasses
 import streamlit as st
 import vl_convert
 
-from mlp_core import curves
 from mlp_core.config import RunConfig, run_key
-from mlp_core.jobs import training_key
+from mlp_core.report import curves
+from mlp_core.store.jobs import training_key
 from ui import jobs, store
 from ui.learning_curves import curves_chart, gap_chart
 from ui.router import require_router

@@ -1,7 +1,7 @@
 """Exercise 2: how validation error moves with the optimizer, activation, depth, width and stopping.
 
 Reads the run store only (`ui.store.records`, cached on the store's fingerprint), matches it to the
-cells of the shipped sweep specs (`runs/sweeps/*.toml`) with `mlp_core.analysis`, and draws the
+cells of the shipped sweep specs (`runs/sweeps/*.toml`) with `mlp_core.report.analysis`, and draws the
 charts of `ui.exercise2_charts`. Missing cells can be queued on the shared training worker
 (`ui.jobs`); whole sweeps belong to the command line (``python -m mlp_core sweep``).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mlp_core import analysis, curves
+from mlp_core.report import analysis, curves
 from ui import exercise2_charts as charts
 from ui import store
 from ui.exercise2 import (

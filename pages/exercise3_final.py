@@ -1,6 +1,6 @@
 """Exercise 3: the final classifier, its confidence interval, baselines and published results.
 
-Validation runs -> `mlp_core.final` (choice) -> stored test runs -> `mlp_core.stats` / `final_report`
+Validation runs -> `mlp_core.report.model_choice` (choice) -> stored test runs -> `mlp_core.report.stats` / `final_report`
 (intervals, McNemar, per-class errors) -> charts, sentences and the report zip. Missing test runs are
 trained in the background (`ui.jobs`), never in this script.
 """
@@ -12,9 +12,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from mlp_core import export, final, final_report, report, stats
-from mlp_core.data import CLASS_NAMES
-from mlp_core.report import MeasuredResult, interval_text, percent
+from mlp_core.data.splits import CLASS_NAMES
+from mlp_core.report import export, final_tables, model_choice, stats, tables
+from mlp_core.report.tables import MeasuredResult, interval_text, percent
 from ui import exercise3, store
 from ui import exercise3_charts as charts
 from ui.basics import upscale
@@ -38,11 +38,11 @@ def table(frame: pd.DataFrame) -> None:
     st.dataframe(frame, hide_index=True, column_config=config)
 
 
-def choice_section() -> tuple[final.Candidate | None, list[final.Candidate]]:
+def choice_section() -> tuple[model_choice.Candidate | None, list[model_choice.Candidate]]:
     st.header("1 · The choice, made on validation only")
     pools = exercise3.candidate_pools()
     pool = st.radio("Candidates", list(pools), key=f"{P}pool", horizontal=True)
-    ranked = final.rank_candidates(store.records(), DATASET, pools[pool])
+    ranked = model_choice.rank_candidates(store.records(), DATASET, pools[pool])
     if not ranked:
         st.warning(
             "No finished validation run of MNIST in this pool yet: run the exercise 2 sweep "
@@ -60,8 +60,10 @@ def choice_section() -> tuple[final.Candidate | None, list[final.Candidate]]:
     if len(ranked) > 1:
         text += f" Runner-up: {ranked[1].label}, {percent(ranked[1].mean_error)}."
     st.markdown(text)
-    st.caption(f"Rule: {final.SELECTION_RULE} Runners-up inside that interval are about as good.")
-    table(final.candidates_frame(ranked[:15]))
+    st.caption(
+        f"Rule: {model_choice.SELECTION_RULE} Runners-up inside that interval are about as good."
+    )
+    table(model_choice.candidates_frame(ranked[:15]))
     labels = [f"{c.label} — {percent(c.mean_error)} ({len(c.seeds)} seed(s))" for c in ranked]
     index = st.selectbox(
         "Final configuration (default: the best on validation)",
@@ -72,8 +74,8 @@ def choice_section() -> tuple[final.Candidate | None, list[final.Candidate]]:
     return ranked[index], ranked
 
 
-def final_runs_section(chosen: final.Candidate) -> dict[int, dict]:
-    config = final.final_config(chosen)
+def final_runs_section(chosen: model_choice.Candidate) -> dict[int, dict]:
+    config = model_choice.final_config(chosen)
     st.header("2 · Final runs: all 60000 training images, the official 10000 test images")
     stop = "its epochs" if chosen.config.stopping == "fixed" else "its best validation epoch"
     st.markdown(
@@ -86,8 +88,8 @@ def final_runs_section(chosen: final.Candidate) -> dict[int, dict]:
     if not seeds:
         st.warning("Choose at least one seed.")
         return {}
-    runs = final.stored_test_runs(store.records(), config, seeds)
-    missing = [final.final_config(chosen, seed) for seed in seeds if seed not in runs]
+    runs = model_choice.stored_test_runs(store.records(), config, seeds)
+    missing = [model_choice.final_config(chosen, seed) for seed in seeds if seed not in runs]
     if missing:
         st.info(f"Not in the store yet: seed(s) {', '.join(str(c.seed) for c in missing)}.")
         exercise3.train_buttons(missing, P, "final runs")
@@ -131,12 +133,12 @@ def interval_section(runs: dict[int, dict], confidence: float) -> dict:
             for m in stats.METHODS
         )
     )
-    intervals = final_report.intervals_table(errors, n, confidence)
+    intervals = final_tables.intervals_table(errors, n, confidence)
     left, right = st.columns(2)
     with left:
         table(intervals)
     right.altair_chart(charts.intervals_chart(intervals), width="stretch")
-    seeds, spread = final_report.seeds_table(runs, confidence)
+    seeds, spread = final_tables.seeds_table(runs, confidence)
     table(seeds)
     if spread is None:
         st.caption("One seed: add seeds above for the spread across replicates (a t-interval).")
@@ -166,24 +168,24 @@ def baselines_section(ours, confidence: float, method: str, labels) -> tuple[lis
         )
         exercise3.train_buttons(missing, P, "baselines")
     st.markdown("**Your own classifiers**: a name, then errors (a count) or error %, and n.")
-    empty = pd.DataFrame(columns=list(final_report.USER_COLUMNS))
+    empty = pd.DataFrame(columns=list(final_tables.USER_COLUMNS))
     edited = st.data_editor(
         empty.astype({"name": "string", "errors": "float", "error_pct": "float", "n": "float"}),
         num_rows="dynamic",
         key=f"{P}user_rows",
         column_config={"error_pct": st.column_config.NumberColumn("error %")},
     )
-    added, problems = final_report.parse_user_rows(edited)
+    added, problems = final_tables.parse_user_rows(edited)
     for message in problems:
         st.error(message)
     results += added
     if results:
-        table(final_report.measured_table(results, confidence, method))
+        table(final_tables.measured_table(results, confidence, method))
     tests = pd.DataFrame()
     if labels is not None:  # paired tests need one prediction per test image, in order
         predictions = {name: p for name, p in predictions.items() if len(p) == len(labels)}
     if ours is not None and ours.run is not None and labels is not None and predictions:
-        tests = final_report.mcnemar_table(labels, ours.predictions, predictions, confidence)
+        tests = final_tables.mcnemar_table(labels, ours.predictions, predictions, confidence)
         st.markdown("**Exact McNemar tests** of ours against each baseline (paired, same images):")
         st.dataframe(tests.drop(columns="p_value"), hide_index=True)
     return results, tests
@@ -203,21 +205,21 @@ def published_section(results: list, confidence: float, method: str) -> tuple:
         return pd.DataFrame(), None, []
     ours = next((result for result in results if result.kind == "ours"), None)
     interval = stats.error_interval(ours.errors, ours.n, confidence, method) if ours else None
-    measured = final_report.measured_table(results, confidence, method)
+    measured = final_tables.measured_table(results, confidence, method)
     chart = charts.comparison_chart(charts.comparison_data(shown, measured, interval), confidence)
     st.altair_chart(chart, theme=None)  # Streamlit's theme moves facet headers, thins labels
     sentences = []
     if ours is not None:
-        names = [report.published_name(row) for _, row in published.iterrows()]
+        names = [tables.published_name(row) for _, row in published.iterrows()]
         default = [name for name in names if any(key in name for key in DEFAULT_PUBLISHED)]
         picked = st.multiselect("Compare ours with", names, default=default, key=f"{P}compare")
         for name in picked:
             row = published.iloc[names.index(name)]
             sentences.append(
-                report.comparison_sentence(ours.errors, ours.n, row, confidence, method)
+                tables.comparison_sentence(ours.errors, ours.n, row, confidence, method)
             )
         st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
-    frame = report.comparison_frame(results, shown, confidence, method)
+    frame = tables.comparison_frame(results, shown, confidence, method)
     table(frame)
     return frame, chart, sentences
 
@@ -225,8 +227,8 @@ def published_section(results: list, confidence: float, method: str) -> tuple:
 def errors_section(run, labels, images, confidence: float, method: str) -> tuple[dict, dict]:
     st.header("6 · Looking at the errors")
     names = list(CLASS_NAMES[DATASET])
-    confusion = final_report.confusion_frame(labels, run.predictions, names)
-    per_class = final_report.per_class_table(labels, run.predictions, names, confidence, method)
+    confusion = final_tables.confusion_frame(labels, run.predictions, names)
+    per_class = final_tables.per_class_table(labels, run.predictions, names, confidence, method)
     figures = {
         "Confusion matrix": charts.confusion_chart(confusion),
         "Per-class error": charts.per_class_chart(per_class, confidence),
@@ -243,7 +245,7 @@ def errors_section(run, labels, images, confidence: float, method: str) -> tuple
     )
     limit = right.slider("Images", 6, 60, 24, step=6, key=f"{P}gallery_limit")
     true_class = None if wanted == "all" else names.index(wanted)
-    gallery = final_report.misclassified(
+    gallery = final_tables.misclassified(
         labels, run.predictions, run.confidence, limit, order.startswith("most"), true_class
     )
     if gallery.empty:
@@ -252,7 +254,7 @@ def errors_section(run, labels, images, confidence: float, method: str) -> tuple
         st.image(
             [upscale(images[index], 3) for index in gallery["index"]],
             caption=[
-                f"#{index}: {names[true]} → {names[predicted]} ({final_report.confidence_text(confidence_)})"
+                f"#{index}: {names[true]} → {names[predicted]} ({final_tables.confidence_text(confidence_)})"
                 for index, true, predicted, confidence_ in gallery.itertuples(index=False)
             ],
         )
@@ -304,10 +306,10 @@ results, mcnemar = baselines_section(ours, confidence, method, labels)
 comparison, comparison_chart, sentences = published_section(results, confidence, method)
 if ours is not None and ours.run is not None:
     tables = {
-        "Validation ranking": final.candidates_frame(ranked),
-        "Test error intervals": final_report.intervals_table(ours.errors, ours.n, confidence),
-        "Final runs by seed": final_report.seeds_table(runs, confidence)[0],
-        "Baselines": final_report.measured_table(results, confidence, method),
+        "Validation ranking": model_choice.candidates_frame(ranked),
+        "Test error intervals": final_tables.intervals_table(ours.errors, ours.n, confidence),
+        "Final runs by seed": final_tables.seeds_table(runs, confidence)[0],
+        "Baselines": final_tables.measured_table(results, confidence, method),
         "McNemar tests": mcnemar,
         "Published comparison": comparison,
     }
@@ -318,5 +320,5 @@ if ours is not None and ours.run is not None:
         error_tables, error_figures = errors_section(ours.run, labels, images, confidence, method)
         tables |= error_tables
         figures |= error_figures
-    summary = final_report.report_summary(chosen, ours.run, confidence, runs, mcnemar, sentences)
+    summary = final_tables.report_summary(chosen, ours.run, confidence, runs, mcnemar, sentences)
     export_section(summary, {name: t for name, t in tables.items() if not t.empty}, figures)

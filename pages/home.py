@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from mlp_core.config import DATASETS
-from mlp_core.fetch import dataset_status
-from mlp_core.runs import RunStore, index_records
+from mlp_core.data.files import dataset_status
+from mlp_core.store.run_store import RunStore, index_records
 from ui.router import require_router
 
 require_router()
@@ -17,7 +17,8 @@ require_router()
 def device_summary() -> dict[str, str]:
     import torch
 
-    from mlp_core.train import CODE_VERSION, resolve_device
+    from mlp_core.config import CODE_VERSION
+    from mlp_core.engine.train import resolve_device
 
     device = resolve_device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"

@@ -10,11 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mlp_core import curves
 from mlp_core.config import RunConfig, run_key
-from mlp_core.jobs import training_key
+from mlp_core.report import curves
+from mlp_core.report.stats import wilson_interval
 from mlp_core.results import RunResult
-from mlp_core.stats import wilson_interval
+from mlp_core.store.jobs import training_key
 from ui import jobs, store
 from ui.learning_curves import curves_chart
 from ui.router import require_router

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from mlp_core.data import Split  # noqa: E402
-from mlp_core.runs import RunStore  # noqa: E402
+from mlp_core.data.splits import Split  # noqa: E402
+from mlp_core.store.run_store import RunStore  # noqa: E402
 
 
 def synthetic_split(train: int = 600, evaluation: int = 200, seed: int = 0) -> Split:

@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mlp_core.config import RunConfig
-from mlp_core.data import Split
+from mlp_core.config import CODE_VERSION, RunConfig
+from mlp_core.data.splits import Split
 from mlp_core.results import RunResult
-from mlp_core.runs import RunStore
-from mlp_core.train import CODE_VERSION
+from mlp_core.store.run_store import RunStore
 
 
 def overfitting_history(epochs: int, best: int) -> dict[str, list[float]]:

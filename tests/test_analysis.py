@@ -1,4 +1,4 @@
-"""mlp_core.analysis on stores of made-up runs whose answers are known by construction."""
+"""mlp_core.report.analysis on stores of made-up runs whose answers are known by construction."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from synthetic_runs import fake_result
 
-from mlp_core import analysis
 from mlp_core.config import RunConfig
-from mlp_core.runs import RunStore, index_records
+from mlp_core.report import analysis
+from mlp_core.store.run_store import RunStore, index_records
 
 BASE = RunConfig()
 

@@ -22,7 +22,7 @@ def imported_modules(path) -> set[str]:
 def test_mlp_core_never_imports_streamlit():
     offenders = [
         path.name
-        for path in sorted((ROOT / "mlp_core").glob("*.py"))
+        for path in sorted((ROOT / "mlp_core").rglob("*.py"))
         if "streamlit" in imported_modules(path)
     ]
     assert offenders == []
@@ -30,7 +30,7 @@ def test_mlp_core_never_imports_streamlit():
 
 def test_reading_the_run_index_does_not_import_torch():
     code = (
-        "import sys; from mlp_core.runs import RunStore, index_records; "
+        "import sys; from mlp_core.store.run_store import RunStore, index_records; "
         "index_records(RunStore()); print('torch' in sys.modules)"
     )
     completed = subprocess.run(

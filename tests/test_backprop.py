@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mlp_core.backprop import Backprop, FlatAdam
 from mlp_core.config import ACTIVATIONS, RunConfig
-from mlp_core.model import build_model
+from mlp_core.engine.backprop import Backprop, FlatAdam
+from mlp_core.engine.model import build_model
 
 
 def autograd_gradients(model, inputs, labels):

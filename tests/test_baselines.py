@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from mlp_core import baselines
+from mlp_core.engine import knn
 
 
 def reference_knn(train: np.ndarray, labels: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
@@ -33,7 +33,7 @@ def random_set(seed: int, n_train: int = 60, n_query: int = 25, width: int = 12,
 def test_predictions_equal_brute_force_for_every_k(seed):
     train, labels, queries = random_set(seed)
     ks = (1, 2, 3, 4, 5, 6, 9)  # even k and 3 classes: vote ties happen
-    got = baselines.knn_predict(
+    got = knn.knn_predict(
         torch.from_numpy(train),
         torch.from_numpy(labels),
         torch.from_numpy(queries),
@@ -49,7 +49,7 @@ def test_float32_pixels_give_the_same_neighbours_as_float64():
     # Same data as uint8 images, the path the real data takes.
     images = (train * 255).astype(np.uint8).reshape(-1, 28, 28)
     query_images = (queries * 255).astype(np.uint8).reshape(-1, 28, 28)
-    got = baselines.knn_predict(
+    got = knn.knn_predict(
         torch.from_numpy(images), torch.from_numpy(labels), torch.from_numpy(query_images), (1, 4)
     )
     flat, flat_queries = images.reshape(200, -1) / 255.0, query_images.reshape(40, -1) / 255.0
@@ -60,14 +60,14 @@ def test_float32_pixels_give_the_same_neighbours_as_float64():
 def test_vote_tie_goes_to_the_nearest_tied_class():
     # Neighbours nearest first: classes 2, 1, 1, 2 -> 2 votes each at k=4; class 2 is nearer.
     neighbour_labels = torch.tensor([[2, 1, 1, 2], [1, 2, 2, 1], [0, 1, 2, 1]])
-    assert baselines.vote(neighbour_labels, 4).tolist() == [2, 1, 1]
+    assert knn.vote(neighbour_labels, 4).tolist() == [2, 1, 1]
     # At k=3 there is a majority (1, 2, 0+tie to nearest).
-    assert baselines.vote(neighbour_labels, 3).tolist() == [1, 2, 0]
+    assert knn.vote(neighbour_labels, 3).tolist() == [1, 2, 0]
 
 
 def test_distances_are_sorted_euclidean_distances():
     train, _, queries = random_set(4)
-    distances, indices = baselines.nearest_neighbours(
+    distances, indices = knn.nearest_neighbours(
         torch.from_numpy(train), torch.from_numpy(queries), k=5, chunk_size=4
     )
     expected = np.linalg.norm(queries[:, None, :] - train[indices.numpy()], axis=2)
@@ -78,9 +78,9 @@ def test_distances_are_sorted_euclidean_distances():
 def test_bad_k_raises_value_error():
     train, labels, queries = random_set(5, n_train=10)
     with pytest.raises(ValueError, match="k must be"):
-        baselines.nearest_neighbours(torch.from_numpy(train), torch.from_numpy(queries), k=11)
+        knn.nearest_neighbours(torch.from_numpy(train), torch.from_numpy(queries), k=11)
     with pytest.raises(ValueError, match="ks is empty"):
-        baselines.knn_predict(
+        knn.knn_predict(
             torch.from_numpy(train), torch.from_numpy(labels), torch.from_numpy(queries), ()
         )
 
@@ -89,4 +89,4 @@ def test_choose_k_refuses_the_test_split():
     from mlp_core.config import RunConfig
 
     with pytest.raises(ValueError, match="never tune on test"):
-        baselines.choose_k(RunConfig(split="test"))
+        knn.choose_k(RunConfig(split="test"))

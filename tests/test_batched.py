@@ -13,11 +13,11 @@ import pytest
 import torch
 from conftest import synthetic_split
 
-from mlp_core.batched import train_stack
 from mlp_core.config import ACTIVATIONS, DEFAULT_LEARNING_RATES, OPTIMIZERS, RunConfig
-from mlp_core.stack import Stack, group_configs, stack_key
-from mlp_core.stacked_optimizers import StackedOptimizer
-from mlp_core.train import train
+from mlp_core.engine.batched import train_stack
+from mlp_core.engine.stack import Stack, group_configs, stack_key
+from mlp_core.engine.stacked_optimizers import StackedOptimizer
+from mlp_core.engine.train import train
 
 TINY = RunConfig(hidden=(16, 8), batch_size=50, epochs=3, validation_size=200)
 COMPARED = ("train_loss", "train_error", "eval_loss", "eval_error", "learning_rate")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlp_core.bench import compare_with_handout, comparison_lines
 from mlp_core.config import RunConfig
+from mlp_core.sweep.bench import compare_with_handout, comparison_lines
 
 
 @pytest.mark.slow

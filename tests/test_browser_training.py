@@ -34,8 +34,8 @@ from browser_support import (
 from playwright.sync_api import Browser, Page, expect
 from synthetic_runs import store_handout_runs
 
-from mlp_core import fetch
 from mlp_core.config import RunConfig
+from mlp_core.data import files
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -89,7 +89,7 @@ def test_exercise1_page_draws_stored_curves(server: AppServer, page: Page) -> No
 
 
 def test_training_survives_reload_and_page_switch(server: AppServer, page: Page) -> None:
-    if not fetch.dataset_status("mnist")["verified"]:
+    if not files.dataset_status("mnist")["verified"]:
         pytest.skip("MNIST is not in the data folder (python -m mlp_core data)")
     open_page(page, server.url + "/train")
     hidden = page.get_by_role("textbox", name="Hidden layer widths")

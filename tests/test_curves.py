@@ -1,4 +1,4 @@
-"""mlp_core.curves: learning-curve frames, best epoch, gap, labels."""
+"""mlp_core.report.curves: learning-curve frames, best epoch, gap, labels."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from mlp_core import curves
 from mlp_core.config import RunConfig
+from mlp_core.report import curves
 
 HISTORY = {
     "epoch": [1, 2, 3, 4],

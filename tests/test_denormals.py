@@ -7,7 +7,7 @@ import threading
 import pytest
 import torch
 
-from mlp_core.denormals import denormals_flushed
+from mlp_core.engine.denormals import denormals_flushed
 
 #: 1e-30 * 1e-10 = 1e-40 is subnormal in float32. Large enough that every pool thread gets a share.
 TINY = torch.full((4_000_000,), 1e-30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlp_core.config import RunConfig, version_order
-from mlp_core.estimate import (
+from mlp_core.sweep.estimate import (
     DEFAULT_THROUGHPUT,
     STEP_OVERHEAD_SECONDS,
     estimate_seconds,
@@ -50,7 +50,7 @@ def test_code_versions_sort_numerically():
 def test_dropout_masks_add_their_drawing_time():
     from dataclasses import replace
 
-    from mlp_core.estimate import DROPOUT_SECONDS_PER_UNIT
+    from mlp_core.sweep.estimate import DROPOUT_SECONDS_PER_UNIT
 
     plain = RunConfig(hidden=(1024, 1024), epochs=50)
     dropped = replace(plain, dropout=0.4, input_dropout=0.2)

@@ -13,9 +13,11 @@ import pytest
 import torch
 from conftest import synthetic_split
 
-from mlp_core import baseline_store, data, final, final_report, stats
 from mlp_core.config import RunConfig
-from mlp_core.runs import record_config
+from mlp_core.data import splits
+from mlp_core.report import final_tables, model_choice, stats
+from mlp_core.store import baselines
+from mlp_core.store.run_store import record_config
 
 
 def row(config: RunConfig, errors: int, key: str, **extra: Any) -> dict[str, Any]:
@@ -78,13 +80,15 @@ def records() -> list[Mapping[str, Any]]:
 
 
 def test_selection_reads_only_validation_rows():
-    ranked = final.rank_candidates(records())
+    ranked = model_choice.rank_candidates(records())
     assert all(candidate.config.split == "validation" for candidate in ranked)
     assert ranked[0].config == WIDE
 
 
 def test_candidates_average_their_seeds_and_skip_unfinished_runs():
-    ranked = {candidate.config.hidden: candidate for candidate in final.rank_candidates(records())}
+    ranked = {
+        candidate.config.hidden: candidate for candidate in model_choice.rank_candidates(records())
+    }
     assert set(ranked) == {(800, 800), (500, 300), (100,)}
     handout = ranked[(500, 300)]
     assert handout.seeds == (0, 1, 2) and handout.errors == (110, 100, 105)
@@ -93,30 +97,32 @@ def test_candidates_average_their_seeds_and_skip_unfinished_runs():
 
 def test_ties_go_to_more_seeds_then_fewer_parameters():
     tied = [row(WIDE, 105, "w0"), *records()[:3]]  # wide: 105 with one seed; handout: mean 105
-    assert final.best_candidate(tied).config.hidden == (500, 300)
+    assert model_choice.best_candidate(tied).config.hidden == (500, 300)
     small = RunConfig(hidden=(100,))
-    assert final.best_candidate([row(WIDE, 105, "w"), row(small, 105, "s")]).config == small
+    assert model_choice.best_candidate([row(WIDE, 105, "w"), row(small, 105, "s")]).config == small
 
 
 def test_allowed_pool_restricts_the_choice():
-    best = final.best_candidate(records(), allowed={HANDOUT, replace(HANDOUT, seed=1)})
+    best = model_choice.best_candidate(records(), allowed={HANDOUT, replace(HANDOUT, seed=1)})
     assert best.config == HANDOUT and best.seeds == (0, 1)
 
 
 def test_no_validation_run_is_a_clear_error():
     with pytest.raises(ValueError, match="no finished validation run"):
-        final.best_candidate([r for r in records() if isinstance(r, PoisonedTestRow)])
+        model_choice.best_candidate([r for r in records() if isinstance(r, PoisonedTestRow)])
 
 
 def test_final_config_of_a_fixed_run_is_the_same_config_on_test():
-    handout = final.rank_candidates(records(), allowed=set([HANDOUT]))[0]
-    assert final.final_config(handout) == RunConfig(split="test")
-    assert final.final_config(handout, seed=2) == RunConfig(split="test", seed=2)
+    handout = model_choice.rank_candidates(records(), allowed=set([HANDOUT]))[0]
+    assert model_choice.final_config(handout) == RunConfig(split="test")
+    assert model_choice.final_config(handout, seed=2) == RunConfig(split="test", seed=2)
 
 
 def test_final_config_of_a_patience_run_stops_at_its_best_epoch():
-    patient = final.rank_candidates(records(), allowed={PATIENT, replace(PATIENT, seed=1)})[0]
-    config = final.final_config(patient)
+    patient = model_choice.rank_candidates(records(), allowed={PATIENT, replace(PATIENT, seed=1)})[
+        0
+    ]
+    config = model_choice.final_config(patient)
     # Median of best epochs 13 and 18 is 15.5, rounded half up.
     assert (config.split, config.stopping, config.epochs) == ("test", "fixed", 16)
     assert replace(config, split="validation", stopping="patience", epochs=100) == PATIENT
@@ -124,10 +130,10 @@ def test_final_config_of_a_patience_run_stops_at_its_best_epoch():
 
 def test_stored_test_runs_match_config_and_seeds():
     plain = [dict(r._values) if isinstance(r, PoisonedTestRow) else r for r in records()]
-    found = final.stored_test_runs(plain, replace(WIDE, split="test"), [0, 1])
+    found = model_choice.stored_test_runs(plain, replace(WIDE, split="test"), [0, 1])
     assert list(found) == [0] and found[0]["key"] == "t1"
     with pytest.raises(ValueError, match="split='test'"):
-        final.stored_test_runs(plain, WIDE, [0])
+        model_choice.stored_test_runs(plain, WIDE, [0])
 
 
 def test_record_config_round_trips_index_rows():
@@ -136,7 +142,7 @@ def test_record_config_round_trips_index_rows():
 
 
 def test_validation_indices_stay_inside_the_official_training_set():
-    train_index, eval_index = data.validation_indices(6000, 0)
+    train_index, eval_index = splits.validation_indices(6000, 0)
     assert train_index.numel() == 54000 and eval_index.numel() == 6000
     assert int(torch.cat([train_index, eval_index]).max()) < 60000
     assert set(train_index.tolist()).isdisjoint(eval_index.tolist())
@@ -146,14 +152,14 @@ def test_validation_split_never_contains_test_images(monkeypatch):
     # Every test image is marked by a pixel value (255) no training image has.
     train_images = torch.randint(0, 200, (60000, 28, 28), dtype=torch.uint8)
     test_images = torch.full((10000, 28, 28), 255, dtype=torch.uint8)
-    fake = data.DatasetArrays(
+    fake = splits.DatasetArrays(
         train_images,
         torch.randint(0, 10, (60000,)),
         test_images,
         torch.zeros(10000, dtype=torch.int64),
     )
-    monkeypatch.setattr(data, "load_arrays", lambda name, root=None: fake)
-    split = data.load_split(RunConfig())
+    monkeypatch.setattr(splits, "load_arrays", lambda name, root=None: fake)
+    split = splits.load_split(RunConfig())
     assert split.train_images.shape[0] + split.eval_images.shape[0] == 60000
     for images in (split.train_images, split.eval_images):
         assert int(images.max()) < 255
@@ -161,34 +167,34 @@ def test_validation_split_never_contains_test_images(monkeypatch):
 
 def test_knn_baseline_round_trips_through_the_store(tmp_path):
     validation, test = synthetic_split(300, 100, seed=0), synthetic_split(300, 150, seed=1)
-    measured = baseline_store.measure_knn(ks=(1, 3, 5), validation=validation, test=test)
+    measured = baselines.measure_knn(ks=(1, 3, 5), validation=validation, test=test)
     assert measured.k in (1, 3, 5) and measured.validation_n == 100 and measured.test_n == 150
     assert measured.validation_errors[measured.k] == min(measured.validation_errors.values())
     assert measured.test_errors == stats.count_errors(
         test.eval_labels.numpy(), measured.predictions
     )
-    path = baseline_store.save_knn(measured, tmp_path)
+    path = baselines.save_knn(measured, tmp_path)
     assert json.loads(path.read_text())["provenance"]["torch"] == torch.__version__
-    loaded = baseline_store.load_knn(tmp_path)
+    loaded = baselines.load_knn(tmp_path)
     assert loaded is not None
     assert loaded.summary() == measured.summary()
     np.testing.assert_array_equal(loaded.predictions, measured.predictions)
 
 
 def test_knn_store_detects_a_replaced_predictions_file(tmp_path):
-    measured = baseline_store.measure_knn(
+    measured = baselines.measure_knn(
         ks=(1,), validation=synthetic_split(100, 50), test=synthetic_split(100, 60, seed=2)
     )
-    baseline_store.save_knn(measured, tmp_path)
+    baselines.save_knn(measured, tmp_path)
     np.savez_compressed(tmp_path / "knn_l2_predictions.npz", predictions=np.zeros(60, np.uint8))
-    with pytest.raises(baseline_store.BaselineError, match="checksum"):
-        baseline_store.load_knn(tmp_path)
-    assert baseline_store.load_knn(tmp_path / "missing") is None
+    with pytest.raises(baselines.BaselineError, match="checksum"):
+        baselines.load_knn(tmp_path)
+    assert baselines.load_knn(tmp_path / "missing") is None
 
 
 def test_measure_knn_refuses_to_choose_k_on_test():
     with pytest.raises(ValueError, match="split='validation'"):
-        baseline_store.measure_knn(RunConfig(split="test"))
+        baselines.measure_knn(RunConfig(split="test"))
 
 
 @pytest.mark.parametrize(
@@ -203,7 +209,7 @@ def test_measure_knn_refuses_to_choose_k_on_test():
     ],
 )
 def test_user_rows_with_bad_numbers_get_a_message(values, message):
-    results, problems = final_report.parse_user_rows(pd.DataFrame([values]))
+    results, problems = final_tables.parse_user_rows(pd.DataFrame([values]))
     assert results == [] and len(problems) == 1 and message in problems[0]
 
 
@@ -215,7 +221,7 @@ def test_user_rows_accept_counts_or_percent_and_skip_blank_rows():
             {"name": "paper", "errors": None, "error_pct": 1.51, "n": 10000},
         ]
     )
-    results, problems = final_report.parse_user_rows(frame)
+    results, problems = final_tables.parse_user_rows(frame)
     assert problems == []
     assert [(r.classifier, r.errors, r.n) for r in results] == [
         ("SVM", 140, 10000),
@@ -227,7 +233,7 @@ def test_mcnemar_table_counts_discordant_pairs():
     labels = np.array([0, 1, 2, 3, 4, 5])
     ours = np.array([0, 1, 2, 3, 0, 0])  # wrong on 4, 5
     other = np.array([1, 1, 0, 3, 4, 0])  # wrong on 0, 2, 5
-    table = final_report.mcnemar_table(labels, ours, {"other": other})
+    table = final_tables.mcnemar_table(labels, ours, {"other": other})
     first = table.iloc[0]
     assert (first.only_ours_wrong, first.only_baseline_wrong, first.both_wrong) == (1, 2, 1)
     assert first.p_value == stats.mcnemar_exact_counts(1, 2).p_value
@@ -236,7 +242,7 @@ def test_mcnemar_table_counts_discordant_pairs():
 def test_cli_baseline_knn_writes_the_committed_files(tmp_path, monkeypatch, capsys):
     from mlp_core.__main__ import main
 
-    measured = baseline_store.measure_knn(
+    measured = baselines.measure_knn(
         ks=(1, 3), validation=synthetic_split(100, 50), test=synthetic_split(100, 60, seed=2)
     )
     asked = {}
@@ -245,7 +251,7 @@ def test_cli_baseline_knn_writes_the_committed_files(tmp_path, monkeypatch, caps
         asked.update(config=config, ks=ks)
         return measured
 
-    monkeypatch.setattr(baseline_store, "measure_knn", fake_measure)
+    monkeypatch.setattr(baselines, "measure_knn", fake_measure)
     assert main(["baseline", "knn", "--ks", "1,3", "--out", str(tmp_path)]) == 0
     assert asked == {"config": RunConfig(), "ks": (1, 3)}
     assert (tmp_path / "knn_l2.json").exists() and (tmp_path / "knn_l2_predictions.npz").exists()

@@ -1,11 +1,11 @@
-"""Backward graphs and the finite-difference gradient check of mlp_core.gradients."""
+"""Backward graphs and the finite-difference gradient check of mlp_core.basics.gradients."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from mlp_core.gradients import backward_graph, central_difference, graph_dot
+from mlp_core.basics.gradients import backward_graph, central_difference, graph_dot
 
 
 def handout_example(seed: int = 0) -> dict[str, torch.Tensor]:

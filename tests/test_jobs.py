@@ -1,6 +1,6 @@
-"""Background trainings (mlp_core.jobs + ui.jobs): cancel, one training per config, divergence, order.
+"""Background trainings (mlp_core.store.jobs + ui.jobs): cancel, one training per config, divergence, order.
 
-Trainings here run on a tiny synthetic split (``mlp_core.train.load_split`` is replaced), so each
+Trainings here run on a tiny synthetic split (``mlp_core.engine.train.load_split`` is replaced), so each
 takes well under a second; the queue logic is checked with work functions that wait on events.
 """
 
@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from synthetic_runs import synthetic_split
 
-import mlp_core.train
+import mlp_core.engine.train
 from mlp_core.config import RunConfig
-from mlp_core.jobs import JobQueue, submit_training, training_key
-from mlp_core.runs import RunStore, index_records
+from mlp_core.store.jobs import JobQueue, submit_training, training_key
+from mlp_core.store.run_store import RunStore, index_records
 
 #: Long enough never to finish during a test, fast per epoch on the synthetic split.
 ENDLESS = RunConfig(hidden=(8,), epochs=10000, batch_size=50)
@@ -26,7 +26,7 @@ TINY = RunConfig(hidden=(8,), epochs=2, batch_size=50)
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunStore:
     split = synthetic_split()
-    monkeypatch.setattr(mlp_core.train, "load_split", lambda config: split)
+    monkeypatch.setattr(mlp_core.engine.train, "load_split", lambda config: split)
     monkeypatch.setenv("MLP_RUNS_DIR", str(tmp_path / "store"))
     return RunStore(tmp_path / "store")
 
@@ -35,14 +35,14 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunStore:
 def train_calls(monkeypatch: pytest.MonkeyPatch, store: RunStore) -> list[RunConfig]:
     """Configs passed to the trainer, in call order (the real trainer still runs)."""
     calls: list[RunConfig] = []
-    real_train = mlp_core.train.train
+    real_train = mlp_core.engine.train.train
 
     def counting_train(config, *args, **kwargs):
         calls.append(config)
         time.sleep(0.2)  # keep the job running while the other requests arrive
         return real_train(config, *args, **kwargs)
 
-    monkeypatch.setattr(mlp_core.train, "train", counting_train)
+    monkeypatch.setattr(mlp_core.engine.train, "train", counting_train)
     return calls
 
 

@@ -17,10 +17,10 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 from synthetic_runs import fake_result, overfitting_history, store_handout_runs
 
-import mlp_core.train
+import mlp_core.engine.train
 from mlp_core.config import RunConfig
-from mlp_core.jobs import training_key
-from mlp_core.runs import REPO_ROOT, RunStore
+from mlp_core.store.jobs import training_key
+from mlp_core.store.run_store import REPO_ROOT, RunStore
 from ui import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def test_extending_a_run_trains_the_same_config_longer_and_adds_it(
         trained.append(config)
         return fake_result(config, overfitting_history(config.epochs, 2))
 
-    monkeypatch.setattr(mlp_core.train, "train", fake_train)
+    monkeypatch.setattr(mlp_core.engine.train, "train", fake_train)
     at = open_page()
     at.number_input(key=f"ex1_extend_epochs_{training_key(short)}").set_value(5).run()
     at.button(key="ex1_extend").click().run()

@@ -12,9 +12,8 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 from synthetic_runs import fake_result
 
-from mlp_core.config import RunConfig
-from mlp_core.runs import RunStore
-from mlp_core.train import CODE_VERSION
+from mlp_core.config import CODE_VERSION, RunConfig
+from mlp_core.store.run_store import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "exercise2_sweep.py"

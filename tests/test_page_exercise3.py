@@ -3,7 +3,7 @@ gets a message, and the report zip holds every file its README lists.
 
 The tiny world: validation runs and final runs of small MLPs trained on synthetic digits
 (`conftest.synthetic_split`), a kNN baseline measured on them, and a fake "official test set" of
-2000 synthetic images standing in for MNIST's 10000 (the page reads it through ``data.load_arrays``).
+2000 synthetic images standing in for MNIST's 10000 (the page reads it through ``splits.load_arrays``).
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ import pytest
 from conftest import synthetic_split
 from streamlit.testing.v1 import AppTest
 
-from mlp_core import baseline_store, data, export, final, stats
 from mlp_core.config import RunConfig
-from mlp_core.report import interval_text
-from mlp_core.runs import RunStore, index_records
-from mlp_core.train import train
+from mlp_core.data import splits
+from mlp_core.engine.train import train
+from mlp_core.report import export, model_choice, stats
+from mlp_core.report.tables import interval_text
+from mlp_core.store import baselines
+from mlp_core.store.run_store import RunStore, index_records
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "exercise3_final.py"
@@ -42,13 +44,13 @@ def world(tmp_path_factory) -> dict:
     validation, test = synthetic_split(600, 200, seed=0), synthetic_split(600, 2000, seed=1)
     for config in VALIDATION_CONFIGS:
         store.save(train(config, split=validation, device="cpu"))
-    best = final.best_candidate(index_records(store))
+    best = model_choice.best_candidate(index_records(store))
     for seed in (0, 1):
-        store.save(train(final.final_config(best, seed), split=test, device="cpu"))
+        store.save(train(model_choice.final_config(best, seed), split=test, device="cpu"))
     store.save(train(RunConfig(hidden=(), split="test", epochs=3), split=test, device="cpu"))
-    knn = baseline_store.measure_knn(ks=(1, 3), validation=validation, test=test)
-    baseline_store.save_knn(knn, folder / "baselines")
-    arrays = data.DatasetArrays(
+    knn = baselines.measure_knn(ks=(1, 3), validation=validation, test=test)
+    baselines.save_knn(knn, folder / "baselines")
+    arrays = splits.DatasetArrays(
         test.train_images, test.train_labels, test.eval_images, test.eval_labels
     )
     return {"folder": folder, "store": store, "best": best, "arrays": arrays}
@@ -58,7 +60,7 @@ def world(tmp_path_factory) -> dict:
 def app(world, monkeypatch) -> AppTest:
     monkeypatch.setenv("MLP_RUNS_DIR", str(world["folder"] / "store"))
     monkeypatch.setenv("MLP_BASELINES_DIR", str(world["folder"] / "baselines"))
-    monkeypatch.setattr(data, "load_arrays", lambda name, root=None: world["arrays"])
+    monkeypatch.setattr(splits, "load_arrays", lambda name, root=None: world["arrays"])
     at = AppTest.from_file(str(PAGE), default_timeout=120)
     at.run()
     assert not at.exception, [exception.value for exception in at.exception]
@@ -66,8 +68,8 @@ def app(world, monkeypatch) -> AppTest:
 
 
 def final_run(world, seed: int = 0) -> dict:
-    config = final.final_config(world["best"], seed)
-    return final.stored_test_runs(index_records(world["store"]), config, [seed])[seed]
+    config = model_choice.final_config(world["best"], seed)
+    return model_choice.stored_test_runs(index_records(world["store"]), config, [seed])[seed]
 
 
 def markdown(at: AppTest) -> str:

@@ -1,6 +1,6 @@
 """The "Train the MLP" page under AppTest: start, finish into the store, reuse, re-attach, refuse.
 
-Trainings run on a tiny synthetic split (``mlp_core.train.load_split`` is replaced in this process,
+Trainings run on a tiny synthetic split (``mlp_core.engine.train.load_split`` is replaced in this process,
 where AppTest also runs the page and the worker threads), so they take about a second. One slow
 test trains on the real MNIST split.
 """
@@ -15,11 +15,11 @@ from app_pages import open_app_page
 from streamlit.testing.v1 import AppTest
 from synthetic_runs import fake_result, synthetic_split
 
-import mlp_core.train
-from mlp_core import fetch
+import mlp_core.engine.train
 from mlp_core.config import RunConfig
-from mlp_core.jobs import training_key
-from mlp_core.runs import RunStore, index_records
+from mlp_core.data import files
+from mlp_core.store.jobs import training_key
+from mlp_core.store.run_store import RunStore, index_records
 from ui import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,15 +38,15 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RunStore:
 def synthetic(monkeypatch: pytest.MonkeyPatch) -> list[RunConfig]:
     """Train on a toy split; returns the configs trained, in order."""
     split = synthetic_split(train=2000, evaluation=500)
-    real_train = mlp_core.train.train
+    real_train = mlp_core.engine.train.train
     calls: list[RunConfig] = []
 
     def counting_train(config, *args, **kwargs):
         calls.append(config)
         return real_train(config, *args, **kwargs)
 
-    monkeypatch.setattr(mlp_core.train, "load_split", lambda config: split)
-    monkeypatch.setattr(mlp_core.train, "train", counting_train)
+    monkeypatch.setattr(mlp_core.engine.train, "load_split", lambda config: split)
+    monkeypatch.setattr(mlp_core.engine.train, "train", counting_train)
     return calls
 
 
@@ -172,7 +172,7 @@ def test_widgets_survive_a_visit_to_another_page(store: RunStore) -> None:
 
 @pytest.mark.slow
 def test_tiny_run_on_real_mnist(store: RunStore) -> None:
-    if not fetch.dataset_status("mnist")["verified"]:
+    if not files.dataset_status("mnist")["verified"]:
         pytest.skip("MNIST is not in the data folder (python -m mlp_core data)")
     at = open_train_page()
     type_config(at)

@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mlp_core import playground
-from mlp_core.playground import LossWithTargets, NeuralNetwork, PlaygroundConfig, run_playground
+from mlp_core.basics import playground
+from mlp_core.basics.playground import (
+    LossWithTargets,
+    NeuralNetwork,
+    PlaygroundConfig,
+    run_playground,
+)
 
 SMALL = PlaygroundConfig(
     dataset="fashion_mnist",

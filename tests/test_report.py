@@ -11,12 +11,12 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from mlp_core import export, report, stats
+from mlp_core.report import export, stats, tables
 
 
 @pytest.fixture(scope="module")
 def published() -> pd.DataFrame:
-    return report.load_published()
+    return tables.load_published()
 
 
 def hinton_row(published: pd.DataFrame) -> pd.Series:
@@ -26,7 +26,7 @@ def hinton_row(published: pd.DataFrame) -> pd.Series:
 
 
 def test_published_table_loads_with_its_source_columns(published):
-    assert tuple(published.columns) == report.PUBLISHED_COLUMNS
+    assert tuple(published.columns) == tables.PUBLISHED_COLUMNS
     assert len(published) > 50
     assert published["source_url"].str.startswith("http").all()
     assert published["test_error_pct"].between(0, 100).all()
@@ -41,7 +41,7 @@ def numbers(text: str) -> list[float]:
 @pytest.mark.parametrize(("errors", "significant"), [(141, False), (100, True), (200, True)])
 def test_sentence_numbers_are_the_stats_outputs(published, errors, significant):
     row = hinton_row(published)
-    sentence = report.comparison_sentence(errors, 10000, row, name="Hinton 784-500-300-10")
+    sentence = tables.comparison_sentence(errors, 10000, row, name="Hinton 784-500-300-10")
     result = stats.compare_with_published(errors, 10000, 0.0151)
     ours = stats.wilson_interval(errors, 10000)
     # ours: E% [L, U] (n=10000, 95% Wilson); Hinton...: 1.51% — ... (binomial test p=P; ...)
@@ -62,10 +62,10 @@ def test_sentence_numbers_are_the_stats_outputs(published, errors, significant):
 
 
 def test_comparison_frame_holds_our_rows_and_published_rows(published):
-    ours = report.MeasuredResult("MLP 784-500-300-10", 141, 10000, "runs/test")
-    knn = report.MeasuredResult("kNN k=3", 295, 10000, "mlp_core.baselines", kind="baseline")
-    frame = report.comparison_frame([ours, knn], published)
-    assert tuple(frame.columns) == report.COMPARISON_COLUMNS
+    ours = tables.MeasuredResult("MLP 784-500-300-10", 141, 10000, "runs/test")
+    knn = tables.MeasuredResult("kNN k=3", 295, 10000, "mlp_core.engine.knn", kind="baseline")
+    frame = tables.comparison_frame([ours, knn], published)
+    assert tuple(frame.columns) == tables.COMPARISON_COLUMNS
     assert list(frame["kind"].iloc[:2]) == ["ours", "baseline"]
     assert len(frame) == 2 + len(published)
     wilson = stats.wilson_interval(295, 10000)
@@ -80,12 +80,12 @@ def test_markdown_and_latex_render_every_row():
     frame = pd.DataFrame(
         {"classifier": ["a|b", "c_d & 5%"], "error_pct": [1.4123, 12.0], "p_value": [0.43, None]}
     )
-    markdown = report.to_markdown(frame).splitlines()
+    markdown = tables.to_markdown(frame).splitlines()
     assert markdown[0] == "| classifier | error_pct | p_value |"
     assert markdown[1] == "| :--- | ---: | ---: |"
     assert markdown[2] == "| a\\|b | 1.41 | 0.43 |"
     assert markdown[3] == "| c_d & 5% | 12.00 |  |"
-    latex = report.to_latex(frame, caption="Test 5%")
+    latex = tables.to_latex(frame, caption="Test 5%")
     assert r"\toprule" in latex and r"\bottomrule" in latex and r"\midrule" in latex
     assert r"c\_d \& 5\% & 12.00 &  \\" in latex
     assert r"\caption{Test 5\%}" in latex

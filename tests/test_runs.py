@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from mlp_core import train as train_module
+import mlp_core.config
 from mlp_core.config import RunConfig
-from mlp_core.runs import RunStore, index_records, read_entry
-from mlp_core.train import train
+from mlp_core.engine.train import train
+from mlp_core.store.run_store import RunStore, index_records, read_entry
 
 TINY = RunConfig(hidden=(16,), batch_size=50, epochs=2, validation_size=200)
-CURRENT = train_module.CODE_VERSION
+CURRENT = mlp_core.config.CODE_VERSION
 NEXT = str(int(CURRENT) + 1)
 
 
@@ -41,7 +41,7 @@ def test_cache_hit_trains_once(tmp_store, counting_train):
 def test_stored_runs_survive_a_code_version_change(tmp_store, counting_train, monkeypatch):
     old, _ = tmp_store.get_or_train(TINY, train=counting_train)
     old_path = tmp_store.path_for(TINY, CURRENT)
-    monkeypatch.setattr(train_module, "CODE_VERSION", NEXT)
+    monkeypatch.setattr(mlp_core.config, "CODE_VERSION", NEXT)
     _new, from_store = tmp_store.get_or_train(
         TINY, train=lambda config, **kw: _with_version(counting_train(config, **kw), NEXT)
     )
@@ -119,7 +119,7 @@ def test_a_committed_run_is_reproduced_by_this_code():
     import torch
     from conftest import ROOT
 
-    from mlp_core.train import device_name, resolve_device
+    from mlp_core.engine.train import device_name, resolve_device
 
     config = RunConfig(hidden=(100,))
     stored = RunStore(ROOT / "runs" / "store").load(config)

@@ -1,10 +1,10 @@
-"""mlp_core.snippets runs a snippet and captures its prints, without touching sys.stdout."""
+"""mlp_core.basics.snippets runs a snippet and captures its prints, without touching sys.stdout."""
 
 from __future__ import annotations
 
 import sys
 
-from mlp_core.snippets import run_snippet
+from mlp_core.basics.snippets import run_snippet
 
 
 def test_output_and_variables_are_captured() -> None:

@@ -1,4 +1,4 @@
-"""mlp_core.stats against scipy and against values computed by hand."""
+"""mlp_core.report.stats against scipy and against values computed by hand."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from mlp_core import stats
+from mlp_core.report import stats
 
 Z95 = 1.959963984540054  # Phi^-1(0.975)
 

@@ -11,10 +11,10 @@ from conftest import synthetic_split
 
 from mlp_core.__main__ import main
 from mlp_core.config import DEFAULT_LEARNING_RATES, RunConfig
-from mlp_core.runs import RunStore
-from mlp_core.sweep import FixedSplit, run_sweep, split_missing
-from mlp_core.sweep_spec import expand, expand_sets, load_spec, parse_spec
-from mlp_core.train import train
+from mlp_core.engine.train import train
+from mlp_core.store.run_store import RunStore
+from mlp_core.sweep.execution import FixedSplit, run_sweep, split_missing
+from mlp_core.sweep.spec import expand, expand_sets, load_spec, parse_spec
 
 TINY = RunConfig(hidden=(12,), batch_size=50, epochs=2, validation_size=200)
 HISTORY = ("train_loss", "train_error", "eval_loss", "eval_error", "learning_rate")
@@ -272,7 +272,7 @@ def test_batched_sweep_stores_what_the_single_path_stores(tmp_path):
 def test_cli_sweep_trains_what_is_missing_then_resumes_with_nothing_to_do(
     tmp_store, tmp_path, capsys
 ):
-    from mlp_core.fetch import DataError, ensure_dataset
+    from mlp_core.data.files import DataError, ensure_dataset
 
     try:
         ensure_dataset("mnist")

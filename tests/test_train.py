@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from mlp_core.config import RunConfig
-from mlp_core.model import MLP, build_model, count_parameters
+from mlp_core.engine.model import MLP, build_model, count_parameters
+from mlp_core.engine.train import train
 from mlp_core.results import HISTORY_COLUMNS
-from mlp_core.train import train
 
 TINY = {"hidden": (32,), "batch_size": 50, "epochs": 5, "validation_size": 200}
 
@@ -158,10 +158,10 @@ def test_engine_steps_match_autograd_and_pytorchs_default_optimizer(optimizer):
     """The engine (hand-written backprop, flat buffer, fused or foreach optimizer, flushed
     denormals) follows the handout's way (autograd, PyTorch's default optimizer loop over the
     module's parameters) to float32 rounding."""
-    from mlp_core.backprop import Backprop
     from mlp_core.config import DEFAULT_LEARNING_RATES
-    from mlp_core.denormals import denormals_flushed
-    from mlp_core.train import make_optimizer
+    from mlp_core.engine.backprop import Backprop
+    from mlp_core.engine.denormals import denormals_flushed
+    from mlp_core.engine.train import make_optimizer
 
     rate = DEFAULT_LEARNING_RATES[optimizer]
     config = RunConfig(hidden=(20,), optimizer=optimizer, learning_rate=rate, weight_decay=1e-4)

@@ -1,4 +1,4 @@
-"""The upload checks of mlp_core.uploads: what is refused, what is reported, what is kept."""
+"""The upload checks of mlp_core.data.uploads: what is refused, what is reported, what is kept."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlp_core.image_folder import CustomImageDataset
-from mlp_core.uploads import UploadError, UploadLimits, extract_image_zip, unsafe_reason
+from mlp_core.data.image_folder import CustomImageDataset
+from mlp_core.data.uploads import UploadError, UploadLimits, extract_image_zip, unsafe_reason
 
 # CustomImageDataset uses the handout's read_image, which torchvision 0.29 deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:The image decoding:DeprecationWarning")

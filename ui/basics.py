@@ -1,7 +1,7 @@
 """Streamlit helpers shared by the "PyTorch basics" pages (handout sections 1.1 to 1.6).
 
 Pages show a snippet of the handout with the user's values filled in, run that very text with
-`mlp_core.snippets.run_snippet`, and show what it printed. Errors become ``st.error`` messages.
+`mlp_core.basics.snippets.run_snippet`, and show what it printed. Errors become ``st.error`` messages.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import numpy as np
 import streamlit as st
 import torch
 
-from mlp_core import data
-from mlp_core.fetch import DataError
-from mlp_core.jobs import JobQueue
-from mlp_core.snippets import SnippetResult, run_snippet
+from mlp_core.basics.snippets import SnippetResult, run_snippet
+from mlp_core.data import splits
+from mlp_core.data.files import DataError
+from mlp_core.store.jobs import JobQueue
 
 DATASET_LABELS = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
 
@@ -131,9 +131,9 @@ def dataset_picker(key: str, default: str = "fashion_mnist") -> str:
 
 
 @st.cache_resource(show_spinner="Reading the data set...")
-def dataset_arrays(name: str) -> data.DatasetArrays:
+def dataset_arrays(name: str) -> splits.DatasetArrays:
     """All images and labels of ``name`` (uint8 tensors), read once per server."""
-    return data.load_arrays(name)
+    return splits.load_arrays(name)
 
 
 @st.cache_resource(show_spinner="Opening the torchvision data set...")
@@ -142,7 +142,9 @@ def torchvision_dataset(name: str, train: bool, to_tensor: bool) -> torch.utils.
     (tensor (1, 28, 28) float in [0, 1], int) as the handout's ``transform=ToTensor()`` gives."""
     from torchvision.transforms import ToTensor
 
-    return data.torchvision_dataset(name, train=train, transform=ToTensor() if to_tensor else None)
+    return splits.torchvision_dataset(
+        name, train=train, transform=ToTensor() if to_tensor else None
+    )
 
 
 def torchvision_dataset_or_stop(
@@ -157,7 +159,7 @@ def torchvision_dataset_or_stop(
         raise  # unreachable: st.stop() raises
 
 
-def arrays_or_stop(name: str) -> data.DatasetArrays:
+def arrays_or_stop(name: str) -> splits.DatasetArrays:
     """`dataset_arrays`, or an error message and the end of the page if the data is missing."""
     try:
         return dataset_arrays(name)

@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 import vl_convert
 
-from mlp_core import analysis, curves
 from mlp_core.config import DEFAULT_LEARNING_RATES, RunConfig
-from mlp_core.sweep_spec import expand_sets, load_spec
+from mlp_core.report import analysis, curves
+from mlp_core.sweep.spec import expand_sets, load_spec
 from ui import jobs, store
 from ui.learning_curves import curves_chart
 

@@ -1,6 +1,6 @@
 """Altair charts of the exercise-2 page: heatmaps of the grid, trends, factor shares, stopping.
 
-Every chart takes frames built by `mlp_core.analysis` (errors as fractions; charts show percent),
+Every chart takes frames built by `mlp_core.report.analysis` (errors as fractions; charts show percent),
 inlines its data and has a fixed size, so `vl_convert` can export it as PNG/SVG without a browser.
 Missing cells are drawn (hatched grey, "—"), diverged ones too (dark, "div."): never dropped.
 """

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mlp_core import baseline_store, report
 from mlp_core.config import RunConfig
+from mlp_core.report import tables
 from mlp_core.results import RunResult
-from mlp_core.sweep_spec import SPEC_DIR, expand, load_spec
+from mlp_core.store import baselines
+from mlp_core.sweep.spec import SPEC_DIR, expand, load_spec
 from ui import jobs, store
 
 #: Pool name meaning "every validation run in the store".
@@ -47,13 +48,13 @@ def candidate_pools() -> dict[str, frozenset[RunConfig] | None]:
 
 @st.cache_data(show_spinner=False)
 def published() -> pd.DataFrame:
-    """The published MNIST table (`report.load_published`)."""
-    return report.load_published()
+    """The published MNIST table (`tables.load_published`)."""
+    return tables.load_published()
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _knn(folder: str, mtime: float) -> dict[str, Any] | None:
-    baseline = baseline_store.load_knn(Path(folder))
+    baseline = baselines.load_knn(Path(folder))
     if baseline is None:
         return None
     return {"summary": baseline.summary(), "predictions": baseline.predictions}
@@ -61,24 +62,24 @@ def _knn(folder: str, mtime: float) -> dict[str, Any] | None:
 
 def knn_baseline() -> tuple[dict[str, Any] | None, str | None]:
     """(stored kNN baseline as summary + predictions, or None; a problem message, or None)."""
-    folder = baseline_store.default_baselines_dir()
-    path = folder / f"{baseline_store.KNN_NAME}.json"
+    folder = baselines.default_baselines_dir()
+    path = folder / f"{baselines.KNN_NAME}.json"
     if not path.exists():
         return None, None
     try:
         return _knn(str(folder), path.stat().st_mtime), None
-    except baseline_store.BaselineError as error:
+    except baselines.BaselineError as error:
         return None, str(error)
 
 
 def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
     """(labels (10000,) int64, images (10000, 28, 28) uint8) of the official test set, or None
     with a warning drawn when the data are not available here."""
-    from mlp_core import data
-    from mlp_core.fetch import DataError
+    from mlp_core.data import splits
+    from mlp_core.data.files import DataError
 
     try:
-        arrays = data.load_arrays(dataset)
+        arrays = splits.load_arrays(dataset)
     except DataError as error:
         st.warning(
             f"The {dataset} test images are not available here ({error}): paired tests, the "
@@ -111,7 +112,7 @@ class FinalResult:
 
 def final_result(row: dict[str, Any]) -> FinalResult:
     """`FinalResult` of an ``index_records`` row of a final (split="test") run."""
-    from mlp_core.runs import record_config
+    from mlp_core.store.run_store import record_config
 
     return FinalResult(
         key=str(row["key"]),
@@ -151,17 +152,17 @@ def follow_jobs(prefix: str) -> None:
 
 def stored_baselines(
     ours_key: str | None,
-) -> tuple[list[report.MeasuredResult], dict[str, np.ndarray], list[RunConfig], list[str]]:
+) -> tuple[list[tables.MeasuredResult], dict[str, np.ndarray], list[RunConfig], list[str]]:
     """The course baselines found in the store and ``runs/baselines``.
 
     Returns (results, test predictions by name, configs still to train, notes to show). A
     baseline whose store key is ``ours_key`` (the final run itself) is left out with a note.
     """
-    from mlp_core import final
+    from mlp_core.report import model_choice
 
     results, predictions, missing, notes = [], {}, [], []
     for name, config in TRAINED_BASELINES.items():
-        rows = final.stored_test_runs(store.records(), config, [config.seed])
+        rows = model_choice.stored_test_runs(store.records(), config, [config.seed])
         if not rows:
             missing.append(config)
             continue
@@ -171,7 +172,7 @@ def stored_baselines(
             continue
         source = f"runs/store key {row['key']}"
         errors, n = int(row["eval_errors"]), int(row["eval_size"])
-        results.append(report.MeasuredResult(name, errors, n, source, "baseline"))
+        results.append(tables.MeasuredResult(name, errors, n, source, "baseline"))
         run = result_of(row)
         if run is not None:
             predictions[name] = run.predictions
@@ -187,7 +188,7 @@ def stored_baselines(
         name = f"kNN L2, k={summary['k']} (k chosen on validation)"
         source = "runs/baselines/knn_l2.json"
         results.append(
-            report.MeasuredResult(
+            tables.MeasuredResult(
                 name, summary["test_errors"], summary["test_n"], source, "baseline"
             )
         )

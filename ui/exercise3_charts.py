@@ -1,7 +1,7 @@
 """Altair charts of the exercise-3 page (also exported, as PNG/SVG, in the report zip).
 
-Every chart takes frames built by `mlp_core.final_report` / `mlp_core.report` (rates in percent)
-and inlines its data, so `mlp_core.export.render_chart` can render it without a server.
+Every chart takes frames built by `mlp_core.report.final_tables` / `mlp_core.report.tables` (rates in percent)
+and inlines its data, so `mlp_core.report.export.render_chart` can render it without a server.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from mlp_core import stats
+from mlp_core.report import stats
 
 MEASURED = "This project (same test set)"
 OURS_COLOR = "#d62728"

@@ -1,6 +1,6 @@
 """The app's background trainings: one shared job queue and the live view of a job.
 
-Trainings never run in Streamlit's script thread. `job_queue` is one `mlp_core.jobs.JobQueue` per
+Trainings never run in Streamlit's script thread. `job_queue` is one `mlp_core.store.jobs.JobQueue` per
 server process (``st.cache_resource``), shared by every session and page, running at most
 ``$MLP_MAX_TRAININGS`` trainings at once (default 1: the CPU has few cores); further requests wait in
 order. `start_training` queues a config (two sessions asking the same config share one job) and
@@ -16,10 +16,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from mlp_core import curves
 from mlp_core.config import RunConfig
-from mlp_core.jobs import Job, JobQueue, submit_training
-from mlp_core.runs import RunStore
+from mlp_core.report import curves
+from mlp_core.store.jobs import Job, JobQueue, submit_training
+from mlp_core.store.run_store import RunStore
 from ui.learning_curves import set_color
 
 #: Seconds between two refreshes of a running job's view.

@@ -1,6 +1,6 @@
 """Altair charts of learning curves (exercise 1): error or loss per epoch, best epoch marked.
 
-The frames come from `mlp_core.curves`; this module only draws them. Charts carry a fixed width so
+The frames come from `mlp_core.report.curves`; this module only draws them. Charts carry a fixed width so
 that the PNG/SVG exports (vl-convert, no browser) have a size; pages stretch them on screen.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from mlp_core import curves
+from mlp_core.report import curves
 
 #: Width in pixels of exported charts.
 EXPORT_WIDTH = 760

@@ -13,10 +13,12 @@ from typing import Any
 import streamlit as st
 
 from mlp_core.config import RunConfig
-from mlp_core.estimate import estimate_seconds, throughput
 from mlp_core.results import RunResult
-from mlp_core.runs import RunStore, index_records
-from mlp_core.runs import current_code_version as current_code_version  # re-exported for pages
+from mlp_core.store.run_store import RunStore, index_records
+from mlp_core.store.run_store import (
+    current_code_version as current_code_version,  # re-exported for pages
+)
+from mlp_core.sweep.estimate import estimate_seconds, throughput
 
 
 def store() -> RunStore:
@@ -67,8 +69,8 @@ def stored_result(key: str, code_version: str | None = None) -> RunResult | None
 @st.cache_resource(show_spinner=False)
 def device_name() -> tuple[str, str]:
     """(device type, device name) training will use here, named as `train.provenance` names it."""
-    from mlp_core.train import device_name as name_of
-    from mlp_core.train import resolve_device
+    from mlp_core.engine.train import device_name as name_of
+    from mlp_core.engine.train import resolve_device
 
     device = resolve_device()
     return device.type, name_of(device)

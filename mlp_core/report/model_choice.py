@@ -1,0 +1,233 @@
+"""Model selection for exercise 3: the best validation configuration and its final (test) config.
+
+The handout's exercise 3 trains a final classifier "with the parameters chosen on validation" on the
+official 60000 images and tests it once on the official 10000. Choosing anything from test errors
+would bias the reported error, so everything here reads only rows with ``split == "validation"``
+(`rank_candidates` filters on ``split`` before it reads any other column).
+
+Selection rule (`SELECTION_RULE`): runs are grouped by configuration, all fields except ``seed``;
+only finished runs count. A configuration's score is its mean validation error over the seeds that
+exist (one seed: that run's error). Lowest mean wins; ties go to the configuration with more seeds
+(more evidence), then fewer parameters (the simpler model), then fewer epochs, then the label.
+
+The final configuration keeps every field and sets ``split="test"``, ``stopping="fixed"`` and
+``epochs`` to the validation run's stopping point: its ``epochs`` for a fixed run, the best
+validation epoch (the epoch whose weights early stopping kept) for a patience run, the median over
+seeds (rounded half up) when there are replicates. A cosine schedule then decays over that shorter
+run, as it would in any fixed-length run of that length.
+
+No torch and no streamlit here: pages and tests call it on ``runs.index_records`` rows.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from mlp_core.config import RunConfig
+from mlp_core.store.run_store import record_config
+from mlp_core.sweep.estimate import weights
+
+SELECTION_RULE = (
+    "Among finished validation runs (never test runs), group by configuration (every field but the "
+    "seed); score = mean validation error over the seeds run; lowest wins; ties: more seeds, then "
+    "fewer parameters, then fewer epochs."
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One configuration tried on validation, with every seed it was run with.
+
+    Attributes
+    ----------
+    config : RunConfig
+        The configuration with the smallest seed run (``split == "validation"``).
+    seeds : tuple of int
+        Seeds run, ascending.
+    errors : tuple of int
+        Validation errors (counts) of the kept model, one per seed, out of ``eval_size``.
+    eval_size : int
+        Validation images.
+    stopping_epochs : tuple of int
+        Per seed, the epoch whose weights were kept (``epochs`` for fixed runs).
+    keys : tuple of str
+        Store keys of the runs.
+    """
+
+    config: RunConfig
+    seeds: tuple[int, ...]
+    errors: tuple[int, ...]
+    eval_size: int
+    stopping_epochs: tuple[int, ...]
+    keys: tuple[str, ...]
+
+    @property
+    def mean_error(self) -> float:
+        """Mean validation error rate over seeds, in [0, 1]."""
+        return sum(self.errors) / (len(self.errors) * self.eval_size)
+
+    @property
+    def stopping_epoch(self) -> int:
+        """Epochs for the final run: the median stopping epoch over seeds, rounded half up."""
+        return math.floor(statistics.median(self.stopping_epochs) + 0.5)
+
+    @property
+    def label(self) -> str:
+        return self.config.label(seed=False, split=False)
+
+
+def _kept_epoch(config: RunConfig, row: Mapping[str, Any]) -> int:
+    return int(row["best_epoch"]) if config.stopping == "patience" else config.epochs
+
+
+def _newest_per_run(rows: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    # The same config may be stored under several code versions: keep the newest.
+    def version(row: Mapping[str, Any]) -> tuple[int, str]:
+        text = str(row["code_version"])
+        return (int(text), text) if text.isdigit() else (-1, text)
+
+    newest: dict[RunConfig, Mapping[str, Any]] = {}
+    for row in rows:
+        config = record_config(row)
+        if config not in newest or version(row) > version(newest[config]):
+            newest[config] = row
+    return list(newest.values())
+
+
+def rank_candidates(
+    records: Iterable[Mapping[str, Any]],
+    dataset: str = "mnist",
+    allowed: Collection[RunConfig] | None = None,
+) -> list[Candidate]:
+    """Validation configurations of ``dataset``, best first (see `SELECTION_RULE`).
+
+    Parameters
+    ----------
+    records : iterable of mapping
+        ``runs.index_records`` rows. Rows whose ``split`` is not "validation" are dropped before any
+        other column is read: test errors can never influence the choice.
+    dataset : str
+    allowed : collection of RunConfig, optional
+        Only runs whose config (seed included) is in it, e.g. a sweep spec's expansion.
+
+    Returns
+    -------
+    list of Candidate
+        Empty when no finished validation run matches.
+    """
+    validation = [row for row in records if row["split"] == "validation"]
+    usable = [
+        row
+        for row in validation
+        if row["status"] == "finished"
+        and row["dataset"] == dataset
+        and row["eval_errors"] is not None
+        and (allowed is None or record_config(row) in allowed)
+    ]
+    groups: dict[RunConfig, list[tuple[RunConfig, Mapping[str, Any]]]] = {}
+    for row in _newest_per_run(usable):
+        config = record_config(row)
+        groups.setdefault(replace(config, seed=0), []).append((config, row))
+    candidates = []
+    for members in groups.values():
+        members.sort(key=lambda member: member[0].seed)
+        sizes = {int(row["eval_size"]) for _, row in members}
+        if len(sizes) != 1:  # cannot happen for one config; guards against a corrupt index
+            raise ValueError(f"runs of {members[0][0].label()} have different eval sizes {sizes}")
+        candidates.append(
+            Candidate(
+                config=members[0][0],
+                seeds=tuple(config.seed for config, _ in members),
+                errors=tuple(int(row["eval_errors"]) for _, row in members),
+                eval_size=sizes.pop(),
+                stopping_epochs=tuple(_kept_epoch(config, row) for config, row in members),
+                keys=tuple(str(row["key"]) for _, row in members),
+            )
+        )
+    return sorted(
+        candidates,
+        key=lambda c: (
+            c.mean_error,
+            -len(c.seeds),
+            weights(c.config),
+            c.stopping_epoch,
+            c.label,
+        ),
+    )
+
+
+def best_candidate(
+    records: Iterable[Mapping[str, Any]],
+    dataset: str = "mnist",
+    allowed: Collection[RunConfig] | None = None,
+) -> Candidate:
+    """The first of `rank_candidates`; ValueError with a clear message when there is none."""
+    ranked = rank_candidates(records, dataset, allowed)
+    if not ranked:
+        raise ValueError(
+            f"no finished validation run of {dataset} in the store: run the exercise 2 sweep "
+            "(python -m mlp_core sweep runs/sweeps/exercise2.toml) or train a validation run"
+        )
+    return ranked[0]
+
+
+def final_config(candidate: Candidate, seed: int = 0) -> RunConfig:
+    """The final run of ``candidate``: same fields, official 60000/10000, fixed epochs, ``seed``."""
+    return replace(
+        candidate.config,
+        split="test",
+        stopping="fixed",
+        epochs=candidate.stopping_epoch,
+        seed=seed,
+    )
+
+
+def stored_test_runs(
+    records: Iterable[Mapping[str, Any]], config: RunConfig, seeds: Sequence[int]
+) -> dict[int, Mapping[str, Any]]:
+    """Finished test rows of ``config`` at each of ``seeds`` (newest code version), by seed.
+
+    ``config`` must have ``split == "test"``; seeds without a finished stored run are absent.
+    """
+    if config.split != "test":
+        raise ValueError(f"expected a final config with split='test', got split={config.split!r}")
+    wanted = {replace(config, seed=seed): seed for seed in seeds}
+    rows = [
+        row
+        for row in records
+        if row["split"] == "test" and row["status"] == "finished" and row["eval_errors"] is not None
+    ]
+    found = {}
+    for row in _newest_per_run(rows):
+        config_of_row = record_config(row)
+        if config_of_row in wanted:
+            found[wanted[config_of_row]] = row
+    return dict(sorted(found.items()))
+
+
+def candidates_frame(candidates: Sequence[Candidate]) -> pd.DataFrame:
+    """One row per candidate, best first: rank, configuration, seeds, validation error (percent)."""
+    rows = []
+    for rank, candidate in enumerate(candidates, start=1):
+        rates = [100 * errors / candidate.eval_size for errors in candidate.errors]
+        rows.append(
+            {
+                "rank": rank,
+                "configuration": candidate.label,
+                "seeds": len(candidate.seeds),
+                "mean_error_pct": 100 * candidate.mean_error,
+                "min_error_pct": min(rates),
+                "max_error_pct": max(rates),
+                "errors": ", ".join(map(str, candidate.errors)),
+                "n": candidate.eval_size,
+                "stopping_epoch": candidate.stopping_epoch,
+                "parameters": weights(candidate.config),
+            }
+        )
+    return pd.DataFrame(rows)
