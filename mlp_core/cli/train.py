@@ -1,0 +1,63 @@
+"""``python -m mlp_core train``: one configuration, trained or read from the store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from mlp_core.cli.flags import add_config_flags, config_from_args
+
+
+def command_train(args: argparse.Namespace) -> int:
+    from mlp_core.store.run_store import RunStore
+
+    config = config_from_args(args)
+    store = RunStore()
+
+    def on_event(event: dict[str, Any]) -> None:
+        if event["kind"] == "epoch" and not args.json:
+            print(
+                f"epoch {event['epoch']:3d}  train loss {event['train_loss']:.4f}  "
+                f"train error {100 * event['train_error']:.2f}%  "
+                f"{config.split} error {100 * event['eval_error']:.2f}%  "
+                f"{event['seconds']:.2f} s",
+                flush=True,
+            )
+
+    from mlp_core.engine.train import train
+
+    if args.no_store:
+        result, from_store = train(config, device=args.device, progress=on_event), False
+    else:
+        result, from_store = store.get_or_train(
+            config, train, device=args.device, progress=on_event
+        )
+    if args.json:
+        print(json.dumps({**result.summary(), "from_store": from_store}, indent=1))
+        return 0
+    if from_store:
+        print(
+            f"from the store (computed {result.provenance['date']} on "
+            f"{result.provenance['device_name']}); --no-store retrains"
+        )
+    metrics = result.metrics
+    if result.status == "diverged":
+        print(f"DIVERGED at epoch {metrics['diverged_epoch']} (training loss not finite)")
+        return 0
+    print(
+        f"{result.status}: {config.split} error {100 * metrics['eval_error']:.2f}% "
+        f"({metrics['eval_errors']}/{metrics['eval_size']}), kept epoch {metrics['kept_epoch']}, "
+        f"best epoch {result.best_epoch}, {result.provenance['seconds']:.1f} s on "
+        f"{result.provenance['device_name']}"
+    )
+    return 0
+
+
+def register(commands: Any) -> None:
+    train = commands.add_parser("train", help="train one configuration (or read it from the store)")
+    add_config_flags(train)
+    train.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    train.add_argument("--json", action="store_true", help="print the result as JSON")
+    train.add_argument("--no-store", action="store_true", help="train even if stored; do not store")
+    train.set_defaults(handler=command_train)
