@@ -12,12 +12,12 @@ import json
 import pandas as pd
 import streamlit as st
 
-from mlp_core.data.splits import CLASS_NAMES
+from mlp_core.config import CLASS_NAMES
 from mlp_core.report import export, final_tables, model_choice, stats, tables
 from mlp_core.report.tables import MeasuredResult, interval_text, percent
 from ui import exercise3, store
 from ui import exercise3_charts as charts
-from ui.basics import upscale
+from ui.images import upscale
 from ui.router import require_router
 
 P = "final_"  # session-state prefix of this page
