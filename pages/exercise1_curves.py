@@ -17,7 +17,7 @@ from mlp_core.report import curves
 from mlp_core.store.jobs import training_key
 from ui import jobs, store
 from ui.learning_curves import curves_chart, gap_chart
-from ui.router import require_router
+from ui.router import page_file, require_router
 
 require_router()
 
@@ -200,7 +200,7 @@ st.markdown(
 all_runs = runs_in_store()
 if not all_runs:
     st.info("The run store is empty: train a run first.")
-    st.page_link("pages/train.py", label="Train the MLP")
+    st.page_link(page_file("train.py"), label="Train the MLP")
     st.stop()
 version = store.current_code_version()
 labels = {key: label_of(row, version) for key, row in all_runs.items()}

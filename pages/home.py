@@ -18,13 +18,13 @@ def device_summary() -> dict[str, str]:
     """What this server knows of its device without importing torch (Home only reads results)."""
     device, name = machine.training_device()
     build = machine.torch_build()
-    where = f"the GPU {name}" if device == "cuda" else f"the CPU ({machine.cpu_model()})"
+    torch_text = build.describe()
     if build.cuda and device == "cpu":
-        where += ": the CUDA build of torch is installed but the driver reports no NVIDIA GPU"
+        torch_text += ", but the driver reports no NVIDIA GPU"
     return {
-        "device": where,
+        "device": f"the GPU {name}" if device == "cuda" else f"the CPU ({machine.cpu_model()})",
         "threads": str(machine.thread_count()),
-        "torch": build.describe(),
+        "torch": torch_text,
         "code_version": current_code_version(),
     }
 

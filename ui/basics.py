@@ -174,8 +174,9 @@ def dataset_picker(key: str, default: str = "fashion_mnist") -> str:
     )
     if fashion_problem:
         st.info(
-            "These pages use MNIST: Fashion-MNIST, the handout's data set, is not available "
-            f"here. {fashion_problem}",
+            "These pages use MNIST, since Fashion-MNIST (the handout's data set) is not available "
+            "on this server. To get it: `sudo apt-get install dataset-fashion-mnist`, or internet "
+            f"access; then reload the page. Details: {fashion_problem}",
             icon=":material/info:",
         )
     return name
