@@ -33,6 +33,7 @@ from ui.router import require_router
 
 OPTIMIZER_ORDER = ["sgd", "adadelta", "adagrad", "adam", "sgd_momentum", "adamw", "rmsprop"]
 ACTIVATION_ORDER = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu"]
+TABS = ["Heatmaps", "Factors", "Trends", "Stopping", "All runs", "Run a missing cell"]
 
 
 def heatmap_section(cells: pd.DataFrame) -> str | None:
@@ -265,19 +266,26 @@ else:
     )
 
 clicked = selected = None
-tabs = st.tabs(["Heatmaps", "Factors", "Trends", "Stopping", "All runs", "Run a missing cell"])
-with tabs[0]:
-    clicked = heatmap_section(factorial)
-with tabs[1]:
-    factors_section(frame, exercise2, factorial)
-with tabs[2]:
-    trends_section(frame, exercise2, factorial)
-with tabs[3]:
-    stopping_section(frame, exercise2)
-with tabs[4]:
-    if records:
+# Only the open tab runs (and is sent to the browser): the six together are some twenty charts,
+# which made this page take seconds to draw on a small server.
+tabs = st.tabs(TABS, key=f"{P}tab", on_change="rerun")
+if tabs[0].open:
+    with tabs[0]:
+        clicked = heatmap_section(factorial)
+if tabs[1].open:
+    with tabs[1]:
+        factors_section(frame, exercise2, factorial)
+if tabs[2].open:
+    with tabs[2]:
+        trends_section(frame, exercise2, factorial)
+if tabs[3].open:
+    with tabs[3]:
+        stopping_section(frame, exercise2)
+if tabs[4].open and records:
+    with tabs[4]:
         selected = table_section(records)
-with tabs[5]:
-    launch_section(frame, {"exercise2": exercise2, "factorial": factorial_sets})
+if tabs[5].open:
+    with tabs[5]:
+        launch_section(frame, {"exercise2": exercise2, "factorial": factorial_sets})
 if records:
     curves_section(records, selected or clicked, best_key)
