@@ -23,6 +23,7 @@ from mlp_core.report import export, model_choice, stats
 from mlp_core.report.tables import interval_text
 from mlp_core.store import baselines
 from mlp_core.store.run_store import RunStore, index_records
+from ui import exercise3
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "exercise3_final.py"
@@ -60,7 +61,9 @@ def world(tmp_path_factory) -> dict:
 def app(world, monkeypatch) -> AppTest:
     monkeypatch.setenv("MLP_RUNS_DIR", str(world["folder"] / "store"))
     monkeypatch.setenv("MLP_BASELINES_DIR", str(world["folder"] / "baselines"))
-    monkeypatch.setattr(splits, "load_arrays", lambda name, root=None: world["arrays"])
+    arrays = world["arrays"]  # the page reads the test set with NumPy (`ui.exercise3._test_set`)
+    test_set = (arrays.test_labels.numpy(), arrays.test_images.numpy())
+    monkeypatch.setattr(exercise3, "_test_set", lambda dataset, root: test_set)
     at = AppTest.from_file(str(PAGE), default_timeout=120)
     at.run()
     assert not at.exception, [exception.value for exception in at.exception]
