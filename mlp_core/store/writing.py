@@ -43,9 +43,10 @@ def describe(error: OSError) -> str:
 
 
 def not_writable(root: Path, reason: str) -> StoreNotWritable:
+    remedy = "free some space" if "full" in reason else "make it writable"
     return StoreNotWritable(
-        f"the run store {root} cannot store runs: {reason}. Free some space, fix its permissions "
-        "or point MLP_RUNS_DIR at another folder"
+        f"the run store {root} cannot store runs: {reason}. To store runs, {remedy} or point "
+        "MLP_RUNS_DIR at another folder"
     )
 
 
