@@ -150,16 +150,11 @@ def rank_candidates(
                 keys=tuple(member.key for member in members),
             )
         )
-    return sorted(
-        candidates,
-        key=lambda c: (
-            c.mean_error,
-            -len(c.seeds),
-            weights(c.config),
-            c.stopping_epoch,
-            c.label,
-        ),
-    )
+    return sorted(candidates, key=_rank)
+
+
+def _rank(c: Candidate) -> tuple[float, int, int, int, str]:
+    return c.mean_error, -len(c.seeds), weights(c.config), c.stopping_epoch, c.label
 
 
 def best_candidate(
