@@ -289,3 +289,12 @@ def test_the_committed_store_verifies_entirely(tmp_path):
     assert len(list(store.entries())) == len(folders) > 0
     assert all(store.load_key(path.name, path.parent.name[1:]) for path in folders)
     assert not (copy / "corrupt").exists()
+
+
+def test_a_key_that_is_not_a_key_never_leads_outside_the_store(tmp_store):
+    tmp_store.save(made_up(TINY))
+    for key, version in (("..", None), ("../v2", None), ("0" * 16, "../.."), ("0" * 16, ".")):
+        with pytest.raises(ValueError, match="not a store key"):
+            tmp_store.load_key(key, version)
+    assert [stored.config for stored in tmp_store.entries()] == [TINY]
+    assert corrupt_folders(tmp_store) == []

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,6 +54,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CORRUPT_DIR = "corrupt"
 #: Seconds a reader waits for a writer's lock before it gives up moving a corrupt entry aside.
 READER_LOCK_SECONDS = 10.0
+#: What a code version may look like in a folder name (``v<version>``).
+VERSION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def current_code_version() -> str:
@@ -101,10 +104,16 @@ class RunStore:
 
     # -- paths --------------------------------------------------------------------------------
     def path_for(self, config: RunConfig, code_version: str) -> Path:
-        return self.root / f"v{code_version}" / run_key(config, code_version)
+        """The folder of ``config``'s entry under ``code_version``."""
+        return self._folder(run_key(config, code_version), code_version)
 
     def _folder(self, key: str, code_version: str | None) -> Path:
-        return self.root / f"v{code_version or current_code_version()}" / key
+        """The folder of entry ``key``; ValueError for anything but a key and a version name (a
+        reader must never be led outside the store, nor to move a folder that is not an entry)."""
+        version = code_version or current_code_version()
+        if KEY.fullmatch(key) is None or VERSION.fullmatch(version) is None:
+            raise ValueError(f"not a store key and code version: {key!r}, {version!r}")
+        return self.root / f"v{version}" / key
 
     # -- reading ------------------------------------------------------------------------------
     def load(self, config: RunConfig, code_version: str | None = None) -> RunResult | None:
@@ -175,6 +184,9 @@ class RunStore:
                 return reader(folder)
             except FileNotFoundError:
                 return None
+            except OSError as error:  # e.g. no permission to open the folder: not its content
+                LOG.warning("cannot read the run %s: %s", folder, error)
+                return None
             except CorruptEntry as error:
                 if not self._set_aside(folder, error):
                     return None
@@ -238,7 +250,7 @@ class RunStore:
         if result.status == "cancelled":
             raise ValueError("a cancelled run is not a result: it is never stored")
         version = result.provenance.code_version
-        final = self.root / f"v{version}" / run_key(result.config, version)
+        final = self.path_for(result.config, version)
 
         def keep_existing() -> bool:
             try:
