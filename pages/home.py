@@ -8,7 +8,7 @@ import streamlit as st
 from mlp_core import machine
 from mlp_core.config import DATASET_TITLES, DATASETS
 from mlp_core.data.files import data_root, dataset_status, root_problem, state_text
-from mlp_core.store.run_store import RunStore, current_code_version, index_records
+from ui import store
 from ui.router import require_router
 
 require_router()
@@ -25,13 +25,8 @@ def device_summary() -> dict[str, str]:
         "device": f"the GPU {name}" if device == "cuda" else f"the CPU ({machine.cpu_model()})",
         "threads": str(machine.thread_count()),
         "torch": torch_text,
-        "code_version": current_code_version(),
+        "code_version": store.current_code_version(),
     }
-
-
-@st.cache_data(show_spinner=False)
-def load_index(fingerprint: tuple[int, float]) -> pd.DataFrame:
-    return pd.DataFrame(index_records(RunStore()))
 
 
 st.title("MLP Lab")
@@ -80,10 +75,9 @@ with right:
     )
 
 st.subheader("Runs in the store")
-store = RunStore()
-index = load_index(store.fingerprint())
+index = store.index()
 if index.empty:
-    st.info(f"No runs stored yet in `{store.root}`. Train one on the *Train the MLP* page.")
+    st.info(f"No runs stored yet in `{store.store().root}`. Train one on the *Train the MLP* page.")
 else:
     current = index[index["code_version"] == summary["code_version"]]
     cols = st.columns(4)
