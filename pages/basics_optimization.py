@@ -18,6 +18,7 @@ from mlp_core.basics.playground import (
 )
 from mlp_core.report.stats import wilson_interval
 from ui.basics import dataset_picker, header, playground_queue, section, source_without_docstrings
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 require_router()
@@ -42,6 +43,7 @@ header(
     "loop (measure accuracy and loss on held-out images). The run happens in a background worker, "
     "so the page stays responsive and can stop it.",
 )
+handout_quote("1.6")
 
 # -- hyperparameters ------------------------------------------------------------------------------
 section("Hyperparameters", "Hiperparámetros")

@@ -16,6 +16,7 @@ from mlp_core.config import RunConfig, run_key
 from mlp_core.report import curves
 from mlp_core.store.jobs import training_key
 from ui import jobs, store
+from ui.i18n import handout_quote
 from ui.learning_curves import curves_chart, gap_chart
 from ui.router import require_router
 
@@ -191,6 +192,7 @@ def extend_section(runs: dict[str, dict], picked: list[str], labels: dict[str, s
 
 st.title("Exercise 1 · Learning curves")
 st.caption("Handout: *3.1 Ejercicio 1*")
+handout_quote("3.1")
 st.markdown(
     "*Plot the training and validation error as a function of the number of epochs; if needed, "
     "increase the number of epochs to observe overfitting.* Pick runs from the store; the diamond "

@@ -18,6 +18,7 @@ from mlp_core.report.tables import MeasuredResult, interval_text, percent
 from ui import exercise3, store
 from ui import exercise3_charts as charts
 from ui.basics import upscale
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 P = "final_"  # session-state prefix of this page
@@ -287,6 +288,7 @@ def export_section(summary: dict, tables: dict, figures: dict) -> None:
 require_router()
 st.title("Exercise 3 · Final classifier")
 st.caption("Handout: *Ejercicio 3*: final error with its 95% interval, against published results")
+handout_quote("3.3")
 chosen, ranked = choice_section()
 runs = final_runs_section(chosen) if chosen else {}
 exercise3.follow_jobs(P)

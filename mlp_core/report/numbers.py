@@ -19,8 +19,10 @@ with a decimal point.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from mlp_core.report import stats
+if TYPE_CHECKING:  # scipy stays unimported for pages that only format numbers
+    from mlp_core.report import stats
 
 #: Languages the functions know; the first is the default (the source language of the app).
 LANGUAGES: tuple[str, ...] = ("en", "es")
