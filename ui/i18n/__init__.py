@@ -35,7 +35,7 @@ first three):
 """
 
 from ui.i18n.catalog import LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE
-from ui.i18n.choice import QUERY_PARAMETER, choose_language, language_switch
+from ui.i18n.choice import QUERY_PARAMETER, SESSION_KEYS, choose_language, language_switch
 from ui.i18n.errors import error_message
 from ui.i18n.formats import (
     chart_locale,
@@ -57,6 +57,7 @@ __all__ = [
     "LANGUAGE_NAMES",
     "N_",
     "QUERY_PARAMETER",
+    "SESSION_KEYS",
     "SOURCE_LANGUAGE",
     "_",
     "chart_locale",

@@ -17,6 +17,8 @@ from ui.i18n.translate import SESSION_KEY, _, language
 
 QUERY_PARAMETER = "lang"
 SWITCH_KEY = "i18n_switch"
+#: The session-state keys the router owns on every page (pages keep to their own prefixes).
+SESSION_KEYS = frozenset({SESSION_KEY, SWITCH_KEY})
 
 
 def language_of_locale(locale: str | None) -> str:
