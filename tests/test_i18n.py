@@ -145,3 +145,28 @@ def test_sidebar_switch_changes_the_language_and_the_url() -> None:
     assert at.session_state[SESSION_KEY] == "es"
     assert at.query_params[choice.QUERY_PARAMETER] == "es"
     assert at.expander[0].label == "El boletín: 3.1. Ejercicio 1 (0.25 puntos)"
+
+
+def test_two_sessions_of_one_process_keep_their_own_language() -> None:
+    # One server process serves every viewer on Community Cloud: nothing is global.
+    home = PAGES[0].script
+    spanish = open_app_page(home, {"lang": "es"})
+    english = open_app_page(home, {"lang": "en"})
+    spanish.run()
+    assert spanish.session_state[SESSION_KEY] == "es"
+    assert english.session_state[SESSION_KEY] == "en"
+    assert spanish.button_group(key=choice.SWITCH_KEY).value == "es"
+    assert english.button_group(key=choice.SWITCH_KEY).value == "en"
+
+
+def test_run_form_shows_config_errors_in_the_session_language() -> None:
+    train = next(page for page in PAGES if page.name == "train")
+    at = open_app_page(train.script, {"lang": "es"})
+    at.radio(key="train_split").set_value("test")
+    at.radio(key="train_stopping").set_value("patience").run()
+    assert not at.exception
+    assert [error.value for error in at.error] == [
+        "valor no válido stopping='patience': la parada temprana necesita un conjunto de "
+        "validación; con split='test' el conjunto de test no puede usarse para elegir nada: "
+        "elige el número de épocas en una ejecución de validación y usa 'fixed'"
+    ]
