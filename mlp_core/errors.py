@@ -1,8 +1,9 @@
 """Errors a user interface can show in its reader's language: a stable code and parameters.
 
 `mlp_core` holds no translations. An error meant for a user (bad input, an impossible choice) is a
-`CodedError`: its ``code`` names the message for good, its ``params`` are the values the message
-states, and ``str(error)`` is the English message the command line prints. The app translates it at
+`CodedError` (a ValueError), or any exception class with `Coded` mixed in: its ``code`` names the
+message for good, its ``params`` are the values the message states, and ``str(error)`` is the
+English message the command line prints. The app translates it at
 the page edge from the code (``ui.i18n.error_message``), never by parsing the English text.
 
 A module declares its English templates once, with `register`, and raises by code::
@@ -51,8 +52,9 @@ def register(templates: Mapping[str, str]) -> dict[str, str]:
     return dict(templates)
 
 
-class CodedError(ValueError):
-    """A ValueError with a stable ``code`` and the ``params`` of its message.
+class Coded(Exception):
+    """An exception with a stable ``code`` and the ``params`` of its message: the base to mix
+    into any exception class a user may see (``class StoreError(Coded, RuntimeError)``).
 
     Parameters
     ----------
@@ -83,10 +85,14 @@ class CodedError(ValueError):
         super().__init__(template.format(**params))
 
     def __reduce__(self) -> tuple[object, ...]:
-        # Keyword parameters do not survive ValueError's default pickling (errors raised in a
+        # Keyword parameters do not survive an exception's default pickling (errors raised in a
         # worker process travel back to the app).
         return (_rebuild, (type(self), self.code, self.params))
 
 
-def _rebuild(kind: type[CodedError], code: str, params: dict[str, object]) -> CodedError:
+class CodedError(Coded, ValueError):
+    """Invalid input (a ValueError) with a stable code: e.g. `mlp_core.config.validate`'s."""
+
+
+def _rebuild(kind: type[Coded], code: str, params: dict[str, object]) -> Coded:
     return kind(code, **params)

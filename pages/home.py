@@ -7,7 +7,7 @@ import streamlit as st
 
 from mlp_core.config import DATASETS
 from mlp_core.data.files import dataset_status
-from mlp_core.store.run_store import RunStore, index_records
+from ui import store
 from ui.router import require_router
 
 require_router()
@@ -28,11 +28,6 @@ def device_summary() -> dict[str, str]:
         "torch": torch.__version__,
         "code_version": CODE_VERSION,
     }
-
-
-@st.cache_data(show_spinner=False)
-def load_index(fingerprint: tuple[int, float]) -> pd.DataFrame:
-    return pd.DataFrame(index_records(RunStore()))
 
 
 st.title("MLP Lab")
@@ -75,10 +70,9 @@ with right:
     )
 
 st.subheader("Runs in the store")
-store = RunStore()
-index = load_index(store.fingerprint())
+index = store.index()
 if index.empty:
-    st.info(f"No runs stored yet in `{store.root}`. Train one on the *Train the MLP* page.")
+    st.info(f"No runs stored yet in `{store.store().root}`. Train one on the *Train the MLP* page.")
 else:
     current = index[index["code_version"] == summary["code_version"]]
     cols = st.columns(4)

@@ -91,16 +91,16 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
     st.markdown(f"**{config.label()}**")
     if result.status == "diverged":
         st.error(
-            f"Diverged at epoch {metrics['diverged_epoch']}: the training loss became NaN/inf, so "
+            f"Diverged at epoch {metrics.diverged_epoch}: the training loss became NaN/inf, so "
             "the weights are useless. Lower the learning rate (or pick another optimizer)."
         )
     else:
-        errors, size = metrics["eval_errors"], metrics["eval_size"]
+        errors, size = int(metrics.eval_errors or 0), metrics.eval_size
         interval = wilson_interval(errors, size)
         st.success(
             f"Finished: {eval_name} error **{result.eval_error:.2%} = {errors}/{size}** "
             f"(95% Wilson interval {interval.lower:.2%} – {interval.upper:.2%}), model of epoch "
-            f"{metrics['kept_epoch']}."
+            f"{metrics.kept_epoch}."
         )
     if job_from_store:
         st.caption("Taken from the run store: not trained again.")
@@ -111,7 +111,7 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
     if best is not None:
         columns[0].metric("Best epoch", best.epoch, help=f"minimum {eval_name} error")
         columns[1].metric(f"Minimum {eval_name} error", f"{best.eval_error:.2%}")
-        columns[2].metric("Training error (kept model)", f"{metrics['train_error']:.2%}")
+        columns[2].metric("Training error (kept model)", f"{metrics.train_error:.2%}")
     seconds = history.get("seconds", [])
     if seconds:
         columns[3].metric("Seconds per epoch", f"{sum(seconds) / len(seconds):.2f}")
@@ -123,13 +123,11 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
     provenance = result.provenance
     st.markdown("**Provenance**")
     rows = {
-        "device": f"{provenance.get('device_name')}, "
-        + plural(int(provenance.get("threads") or 0), "thread"),
-        "torch / python": f"{provenance.get('torch')} / {provenance.get('python')}",
-        "date (UTC)": str(provenance.get("date")),
-        "seconds (whole run)": f"{provenance.get('seconds')}",
-        "code version / git commit": f"{provenance.get('code_version')} / "
-        f"{provenance.get('git_commit')}",
+        "device": f"{provenance.device_name}, " + plural(provenance.threads or 0, "thread"),
+        "torch / python": f"{provenance.torch} / {provenance.python}",
+        "date (UTC)": str(provenance.date),
+        "seconds (whole run)": f"{provenance.seconds}",
+        "code version / git commit": f"{provenance.code_version} / {provenance.git_commit}",
         "store key": result_key(result),
     }
     st.table(pd.DataFrame({"value": list(rows.values())}, index=list(rows)))
@@ -137,7 +135,7 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
 
 
 def result_key(result: RunResult) -> str:
-    return run_key(result.config, str(result.provenance.get("code_version")))
+    return run_key(result.config, result.provenance.code_version)
 
 
 def run_section(key: str) -> None:

@@ -170,3 +170,15 @@ def test_run_form_shows_config_errors_in_the_session_language() -> None:
         "validación; con split='test' el conjunto de test no puede usarse para elegir nada: "
         "elige el número de épocas en una ejecución de validación y usa 'fixed'"
     ]
+
+
+def test_any_exception_class_can_carry_a_code(session_language) -> None:
+    # E.g. a store error (a RuntimeError): the mixin gives it a code the page translates.
+    class Unavailable(errors.Coded, RuntimeError):
+        pass
+
+    error = Unavailable("config.integer", field="seed", value="'x'")
+    assert isinstance(error, RuntimeError)
+    assert str(error) == "invalid seed='x': must be an integer"
+    session_language("es")
+    assert error_message(error) == "valor no válido seed='x': debe ser un número entero"

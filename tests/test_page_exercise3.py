@@ -22,7 +22,8 @@ from mlp_core.engine.train import train
 from mlp_core.report import export, model_choice, stats
 from mlp_core.report.tables import interval_text
 from mlp_core.store import baselines
-from mlp_core.store.run_store import RunStore, index_records
+from mlp_core.store.entry import StoredRun
+from mlp_core.store.run_store import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "exercise3_final.py"
@@ -44,7 +45,7 @@ def world(tmp_path_factory) -> dict:
     validation, test = synthetic_split(600, 200, seed=0), synthetic_split(600, 2000, seed=1)
     for config in VALIDATION_CONFIGS:
         store.save(train(config, split=validation, device="cpu"))
-    best = model_choice.best_candidate(index_records(store))
+    best = model_choice.best_candidate(store.entries())
     for seed in (0, 1):
         store.save(train(model_choice.final_config(best, seed), split=test, device="cpu"))
     store.save(train(RunConfig(hidden=(), split="test", epochs=3), split=test, device="cpu"))
@@ -67,9 +68,9 @@ def app(world, monkeypatch) -> AppTest:
     return at
 
 
-def final_run(world, seed: int = 0) -> dict:
+def final_run(world, seed: int = 0) -> StoredRun:
     config = model_choice.final_config(world["best"], seed)
-    return model_choice.stored_test_runs(index_records(world["store"]), config, [seed])[seed]
+    return model_choice.stored_test_runs(world["store"].entries(), config, [seed])[seed]
 
 
 def markdown(at: AppTest) -> str:
@@ -85,8 +86,8 @@ def test_page_chooses_the_best_validation_config(app, world):
 def test_printed_intervals_are_the_stats_functions_output(app, world, confidence):
     app.number_input(key=f"{P}confidence").set_value(confidence).run()
     assert not app.exception
-    row = final_run(world)
-    errors, n = row["eval_errors"], row["eval_size"]
+    run = final_run(world)
+    errors, n = run.metrics.eval_errors, run.metrics.eval_size
     text = markdown(app)
     for method in stats.METHODS:
         interval = stats.error_interval(errors, n, confidence, method)
@@ -98,7 +99,7 @@ def test_printed_intervals_are_the_stats_functions_output(app, world, confidence
 
 
 def test_two_seeds_give_a_t_interval(app, world):
-    rates = [final_run(world, seed)["eval_error"] for seed in (0, 1)]
+    rates = [final_run(world, seed).eval_error for seed in (0, 1)]
     spread = stats.mean_t_interval(rates)
     assert f"[{100 * spread.lower:.2f}, {100 * spread.upper:.2f}]%" in markdown(app)
 

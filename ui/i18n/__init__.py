@@ -21,6 +21,7 @@ first three):
    Spanish. `mlp_core` formats with ``mlp_core.report.numbers``, taking the language as an
    argument; it never reads the session. Charts get `chart_locale`.
 5. **Errors raised by mlp_core**: a message a user may see is a ``mlp_core.errors.CodedError``
+   (bad input) or an exception class with ``mlp_core.errors.Coded`` mixed in (e.g. a store error),
    with a registered code and parameters (its ``str`` is the English the command line prints).
    Add the code's English template to ``ui/i18n/errors.py`` (marked with ``N_``, same text and
    fields: a test compares them) and show ``error_message(error)``; never parse the English.

@@ -1,6 +1,6 @@
 """Errors from `mlp_core` in the viewer's language: translated at the page edge from their code.
 
-`mlp_core.errors.CodedError` carries a stable ``code`` and the ``params`` of its message; this
+`mlp_core.errors.Coded` (``CodedError`` for bad input) carries a stable ``code`` and the ``params`` of its message; this
 module holds, per code, the same English template marked for the catalog, so a page shows
 ``error_message(error)`` (Spanish or English) where it used to show ``str(error)``. A test checks
 that every registered code has its template here, with the same English text and fields.
@@ -8,7 +8,7 @@ that every registered code has its template here, with the same English text and
 
 from __future__ import annotations
 
-from mlp_core.errors import CodedError
+from mlp_core.errors import Coded
 from mlp_core.report import numbers
 from ui.i18n.translate import N_, _, language
 
@@ -46,9 +46,9 @@ def _shown(value: object, lang: str) -> object:
 
 
 def error_message(error: BaseException) -> str:
-    """What to show a user for ``error``: a `CodedError` in the session's language, any other
-    error as its own text (English; give it a code to have it translated)."""
-    if not isinstance(error, CodedError) or error.code not in MESSAGES:
+    """What to show a user for ``error``: a coded error (`mlp_core.errors.Coded`) in the session's
+    language, any other error as its own text (English; give it a code to have it translated)."""
+    if not isinstance(error, Coded) or error.code not in MESSAGES:
         return str(error)
     lang = language()
     params = {name: _shown(value, lang) for name, value in error.params.items()}
