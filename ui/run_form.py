@@ -16,7 +16,7 @@ from mlp_core.config import (
     SCHEDULES,
     RunConfig,
 )
-from ui import store
+from ui import memory
 from ui.i18n import error_message
 
 DEFAULTS = RunConfig()
@@ -74,7 +74,7 @@ def config_widgets(prefix: str) -> tuple[RunConfig | None, list[str]]:
     names = [P + field for field in FIELDS]
     for field in FIELDS:
         default = getattr(DEFAULTS, field)
-        store.remembered(P + field, ",".join(map(str, default)) if field == "hidden" else default)
+        memory.remembered(P + field, ",".join(map(str, default)) if field == "hidden" else default)
     data, network, optimisation, stopping = st.columns(4)
     with data:
         st.markdown("**Data**")
@@ -139,7 +139,7 @@ def config_widgets(prefix: str) -> tuple[RunConfig | None, list[str]]:
             "Patience (epochs)", 1, 10000, key=f"{P}patience", disabled=rule != "patience"
         )
         st.number_input("Seed (weights, batch order, dropout)", 0, 2**31 - 1, key=f"{P}seed")
-    store.remember(*names)
+    memory.remember(*names)
     return build_config(prefix)
 
 
