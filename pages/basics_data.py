@@ -16,19 +16,15 @@ from torch.utils.data import DataLoader
 from mlp_core.config import CLASS_NAMES
 from mlp_core.data.image_folder import CustomImageDataset, write_image_folder, zip_folder
 from mlp_core.data.uploads import UploadError, UploadLimits, UploadReport, extract_image_zip
-from ui.basics import (
+from ui.basics import header, run_and_show, section, source_without_docstrings, upscale
+from ui.basics_data import (
     DATASET_LABELS,
     arrays_or_stop,
     current_root,
     dataset_arrays,
     dataset_class_name,
     dataset_picker,
-    header,
-    run_and_show,
-    section,
-    source_without_docstrings,
     torchvision_dataset_or_stop,
-    upscale,
 )
 from ui.i18n import handout_quote
 from ui.router import require_router
