@@ -10,7 +10,7 @@ import torch
 
 from mlp_core.basics.gradients import backward_graph, central_difference, graph_dot
 from ui.basics import header, run_and_show, scientific, section
-from ui.i18n import N_, _, handout_quote
+from ui.i18n import N_, _, decimal, handout_quote
 from ui.router import require_router
 
 require_router()
@@ -105,7 +105,8 @@ def gradient_check(backward: dict[str, Any], m: int, epsilon: float) -> None:
     )
 
     def grid(values: torch.Tensor) -> pd.DataFrame:
-        return pd.DataFrame(values.detach().reshape(-1, m).numpy()).style.format("{:.6f}")
+        frame = pd.DataFrame(values.detach().reshape(-1, m).numpy())
+        return frame.style.format(lambda value: decimal(value, 6))
 
     for label, autograd_value, estimate, gap in (
         ("w", backward["w"].grad, w_estimate, w_gap),
@@ -116,7 +117,7 @@ def gradient_check(backward: dict[str, Any], m: int, epsilon: float) -> None:
         left.dataframe(grid(autograd_value))
         middle.caption(_("finite-difference estimate of d loss / d {name}").format(name=label))
         middle.dataframe(grid(estimate))
-        right.metric(_("max |{name}.grad − estimate|").format(name=label), scientific(gap))
+        right.metric(_("largest difference ({name})").format(name=label), scientific(gap))
     largest = scientific(max(w_gap, b_gap))
     if max(w_gap, b_gap) < 1e-5:
         st.success(

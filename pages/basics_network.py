@@ -11,7 +11,7 @@ from torch import nn
 
 from mlp_core.basics.playground import NeuralNetwork
 from ui.basics import header, run_and_show, section, source_without_docstrings
-from ui.i18n import _, count, handout_quote
+from ui.i18n import _, count, decimal, handout_quote, language
 from ui.router import require_router
 
 require_router()
@@ -182,19 +182,21 @@ def parameters_section(built: dict[str, Any], widths: tuple[int, ...]) -> None:
     )
     if not parameters:
         return
+    separator = ", " if language() == "en" else "; "
     rows = [
         {
             "name": name,
             "size": str(tuple(param.shape)),
             "count": param.numel(),
-            "first values": ", ".join(
-                f"{value:.4f}" for value in param.detach().flatten()[:4].tolist()
+            # "; " between decimal commas in Spanish, as an interval's bounds are written
+            "first values": separator.join(
+                decimal(value, 4) for value in param.detach().flatten()[:4].tolist()
             ),
         }
         for name, param in built["model"].named_parameters()
     ]
     st.dataframe(
-        pd.DataFrame(rows),
+        pd.DataFrame(rows).style.format({"count": count}),
         hide_index=True,
         column_config={
             "name": _("name"),

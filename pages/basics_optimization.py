@@ -73,9 +73,10 @@ def loss_widget() -> str:
 def hyperparameters() -> PlaygroundConfig:
     """The widgets of the section 1.6 script; returns the config they describe."""
     section(_("Hyperparameters"), "Hiperparámetros")
+    notes = st.container()  # full width, above the narrow columns
     columns = st.columns(4)
     with columns[0]:
-        dataset = dataset_picker("optim_dataset")
+        dataset = dataset_picker("optim_dataset", notes=notes)
         loss = loss_widget()
     with columns[1]:
         learning_rate = st.select_slider(

@@ -20,7 +20,7 @@ from ui.basics_data import (
     dataset_picker,
     torchvision_dataset_or_stop,
 )
-from ui.i18n import _, handout_quote
+from ui.i18n import _, decimal, handout_quote
 from ui.router import require_router
 
 require_router()
@@ -41,6 +41,7 @@ def show_handout_code(name: str) -> None:
     target_transform=Lambda(lambda y: torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1))
 )""",
         language="python",
+        wrap_lines=True,
     )
 
 
@@ -96,7 +97,9 @@ def show_patch(index: int, converted: dict[str, Any], class_names: tuple[str, ..
         )
     )
     after.dataframe(
-        pd.DataFrame(x[0][window].numpy(), columns=columns, index=rows).style.format("{:.4f}")
+        pd.DataFrame(x[0][window].numpy(), columns=columns, index=rows).style.format(
+            lambda value: decimal(value, 4)
+        )
     )
 
 

@@ -21,10 +21,11 @@ from mlp_core.basics.snippets import SnippetResult, run_snippet
 from ui.i18n import _, language
 from ui.images import upscale as upscale  # re-exported: the basics pages draw with it
 
-#: Longest code / output line (characters) that fits in half of the wide layout; a wider snippet is
-#: shown full width with its output below, so that code and torch's own line breaks stay readable.
+#: Longest code / output line (characters) that fits in half of the wide layout (1280 px window,
+#: sidebar open: 46 characters of output show unclipped); a wider snippet is shown full width with
+#: its output below, so that code and torch's own line breaks stay readable.
 SIDE_BY_SIDE_CODE = 50
-SIDE_BY_SIDE_OUTPUT = 52
+SIDE_BY_SIDE_OUTPUT = 46
 
 
 def header(title: str, handout_title: str, intro: str) -> None:
@@ -98,9 +99,11 @@ _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 def scientific(value: float, digits: int = 2) -> str:
     """``value`` in scientific notation with ``digits`` after the mark: ``1.23e-08`` in English
-    (as Python writes it), ``1,23·10⁻⁸`` in Spanish (as `mlp_core.report.numbers` writes powers)."""
+    (as Python writes it), ``1,23·10⁻⁸`` in Spanish (as `mlp_core.report.numbers` writes powers;
+    ``10⁻⁶`` for ``1e-06``)."""
     english = f"{value:.{digits}e}"
     if language() == "en" or not math.isfinite(value):
         return english
     mantissa, exponent = english.split("e")
-    return f"{mantissa.replace('.', ',')}·10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
+    power = f"10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
+    return power if mantissa == "1" else f"{mantissa.replace('.', ',')}·{power}"

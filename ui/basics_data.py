@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 import torch
+from streamlit.delta_generator import DeltaGenerator
 
 from mlp_core.basics.script import torchvision_class
 from mlp_core.config import DATASET_TITLES
@@ -57,11 +58,16 @@ def _share_choice(key: str) -> None:
     st.session_state[SHARED_DATASET_KEY] = st.session_state[key]
 
 
-def dataset_picker(key: str, default: str = "fashion_mnist") -> str:
+def dataset_picker(
+    key: str, default: str = "fashion_mnist", notes: DeltaGenerator | None = None
+) -> str:
     """Select box for the data set, one choice shared by the basics pages; returns its name.
 
     Where Fashion-MNIST cannot be had (no internet, no Debian package), the pages use MNIST and say
-    so in one info line, with the reason and how to get it; the select box then offers MNIST only.
+    so in one info line, with how to get it, and the reason (the sources tried, the library's
+    English) folded beneath it; the select box then offers MNIST only. ``notes`` is where that
+    note goes (default: under the select box), e.g. a full-width container when the select box
+    sits in a narrow column.
     """
     wanted = st.session_state.get(SHARED_DATASET_KEY, default)
     fashion_problem = unavailable_reason("fashion_mnist", current_root())
@@ -79,15 +85,17 @@ def dataset_picker(key: str, default: str = "fashion_mnist") -> str:
         args=(key,),
     )
     if fashion_problem:
-        st.info(
+        area = notes if notes is not None else st.container()
+        area.info(
             _(
                 "These pages use MNIST, since Fashion-MNIST (the handout's data set) is not "
                 "available on this server. To get it: `sudo apt-get install "
-                "dataset-fashion-mnist`, or internet access; then reload the page. Details: "
-                "{problem}"
-            ).format(problem=fashion_problem),
+                "dataset-fashion-mnist`, or internet access; then reload the page."
+            ),
             icon=":material/info:",
         )
+        with area.expander(_("Why Fashion-MNIST is missing (the sources tried)")):
+            st.code(fashion_problem, language=None, wrap_lines=True)
     return name
 
 
