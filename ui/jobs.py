@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from mlp_core.config import RunConfig
+from mlp_core.engine.progress import BatchEnd, EpochEnd
 from mlp_core.report import curves
 from mlp_core.store.jobs import Job, JobQueue, submit_training
 from mlp_core.store.run_store import RunStore
@@ -73,11 +74,11 @@ def job_progress(job: Job, epochs: int | None) -> tuple[float, float]:
     """(epochs done, including the fraction of the current one; overall fraction in [0, 1])."""
     done = 0.0
     for event in reversed(list(job.events)):
-        if event.get("kind") == "epoch":
-            done = float(event["epoch"])
+        if isinstance(event, EpochEnd):
+            done = float(event.epoch)
             break
-        if event.get("kind") == "batch":
-            done = event["epoch"] - 1 + float(event["fraction"])
+        if isinstance(event, BatchEnd):
+            done = event.epoch - 1 + event.fraction
             break
     if not epochs:
         return done, 0.0

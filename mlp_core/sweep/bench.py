@@ -18,6 +18,7 @@ from torch import nn
 
 from mlp_core.config import RunConfig
 from mlp_core.data.splits import torchvision_dataset, validation_indices
+from mlp_core.engine.progress import EpochEnd, ProgressEvent
 from mlp_core.engine.train import resolve_device, train
 
 #: The engine's target (issue 2): this many times faster per training epoch than the handout's loop,
@@ -125,21 +126,17 @@ def compare_with_handout(
     torch_device = resolve_device(device)
     handout = handout_loop(config, torch_device, report)
 
-    def on_epoch(event: dict[str, Any]) -> None:
-        if event["kind"] == "epoch":
-            report(
-                f"engine epoch {event['epoch']}: loss {event['train_loss']:.4f}, "
-                f"{event['seconds']:.2f} s"
-            )
-
     train_seconds: list[float] = []
 
-    def on_epoch_with_time(event: dict[str, Any]) -> None:
-        on_epoch(event)
-        if event["kind"] == "epoch":
-            train_seconds.append(event["train_seconds"])
+    def on_epoch(event: ProgressEvent) -> None:
+        if isinstance(event, EpochEnd) and event.row is not None:
+            train_seconds.append(event.train_seconds)
+            report(
+                f"engine epoch {event.epoch}: loss {event.row.train_loss:.4f}, "
+                f"{event.row.seconds:.2f} s"
+            )
 
-    result = train(config, device=torch_device, progress=on_epoch_with_time)
+    result = train(config, device=torch_device, progress=on_epoch)
     engine_epoch = sum(result.history["seconds"]) / len(result.history["seconds"])
     engine_train = sum(train_seconds) / len(train_seconds)
     handout_epoch = handout["train_seconds_per_epoch"] + handout["evaluation_seconds"]
