@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from mlp_core.cli import baseline, bench, data, runs, sweep, train
+from mlp_core.cli import baseline, bench, data, device_check, merge, runs, sweep, train
 from mlp_core.cli.flags import Parser
 
 #: Command modules, in the order ``--help`` lists them; each has ``register(commands)``.
-COMMANDS = (train, runs, data, bench, sweep, baseline)
+COMMANDS = (train, runs, data, bench, sweep, baseline, device_check)
+#: Subcommands of ``runs`` (which alone lists the store): ``runs merge ARCHIVE``.
+RUNS_COMMANDS = (merge,)
 
 
 def build_parser() -> Parser:
@@ -18,6 +20,11 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for module in COMMANDS:
         module.register(commands)
+    runs_commands = commands.choices["runs"].add_subparsers(
+        dest="runs_command", metavar="{merge}", parser_class=Parser
+    )
+    for module in RUNS_COMMANDS:
+        module.register(runs_commands)
     return parser
 
 

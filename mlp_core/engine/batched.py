@@ -95,7 +95,7 @@ def _train_sorted(
     first = configs[0]
     data = DeviceData.of(split if split is not None else load_split(first), device)
     stack = Stack(configs, device)
-    optimizers = _optimizers(stack, configs)
+    optimizers = stack_optimizers(stack, configs)
     batches = math.ceil(data.train_size / first.batch_size)  # per epoch
     generators = [torch.Generator().manual_seed(config.seed) for config in configs]  # as `train`
     record = TrainingRecord(configs, data.train_size, data.eval_size, batches, report)
@@ -127,7 +127,7 @@ def _train_sorted(
     return record.results(errors.tolist(), predictions, confidence, facts)
 
 
-def _optimizers(stack: Stack, configs: list[RunConfig]) -> Optimizers:
+def stack_optimizers(stack: Stack, configs: Sequence[RunConfig]) -> Optimizers:
     """A `StackedOptimizer` per optimizer block of ``stack``, with each model's learning rate."""
     rates = torch.tensor([config.learning_rate for config in configs])
     decay = configs[0].weight_decay
@@ -162,13 +162,15 @@ def _train_epoch(
         images = data.train_x.index_select(0, rows).view(models, -1, data.train_x.shape[1])
         # The schedule's multiplier for this step: its value after the steps before it.
         factor = learning_rate_factor(first, (epoch - 1) * batches + batch, batches * first.epochs)
-        loss_sum += _step(stack, optimizers, images, data.train_y.index_select(0, rows), factor)
+        loss_sum += stack_step(
+            stack, optimizers, images, data.train_y.index_select(0, rows), factor
+        )
         report_batch(report, epoch, batch, batches)
     # Plain floats: one device sync per epoch, not one per model.
     return (loss_sum / batches).tolist()
 
 
-def _step(
+def stack_step(
     stack: Stack,
     optimizers: Optimizers,
     images: torch.Tensor,

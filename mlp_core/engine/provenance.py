@@ -9,6 +9,7 @@ matrix products may use TF32 (`torch.backends.cuda.matmul.allow_tf32`, off by de
 from __future__ import annotations
 
 import datetime
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -60,7 +61,11 @@ def provenance(device: torch.device, seconds: float) -> dict[str, Any]:
 
 
 def git_commit() -> str | None:
-    """The checkout's short commit hash, or None outside a git checkout."""
+    """The checkout's short commit hash; ``$MLP_GIT_COMMIT`` in a copy without git; else None.
+
+    (A device machine gets a copy of the working tree without ``.git``: the command that starts the
+    work there passes the commit along.)
+    """
     try:
         completed = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -70,5 +75,6 @@ def git_commit() -> str | None:
             timeout=5,
         )
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    return completed.stdout.strip() or None
+        completed = None
+    found = completed.stdout.strip() if completed and completed.returncode == 0 else ""
+    return found or os.environ.get("MLP_GIT_COMMIT") or None

@@ -38,8 +38,14 @@ __all__ = [  # device_name and provenance: also importable from here, where they
     "train",
 ]
 
-#: Optimizers with a fused kernel in PyTorch (CPU and CUDA).
-FUSED_OPTIMIZERS = frozenset({"adam", "adamw", "sgd", "sgd_momentum", "adagrad"})
+#: Optimizers with a fused kernel in PyTorch, and its ATen name (Adam and AdamW: `FlatAdam`).
+FUSED_OPTIMIZERS = {
+    "adam": "_fused_adam_",
+    "adamw": "_fused_adamw_",
+    "sgd": "_fused_sgd_",
+    "sgd_momentum": "_fused_sgd_",
+    "adagrad": "_fused_adagrad_",
+}
 
 #: Evaluation batch: large batches make inference matrix products efficient; 10000 x 784 floats = 31 MB.
 EVAL_BATCH = 10000
@@ -117,10 +123,12 @@ def make_optimizer(config: RunConfig, parameter: nn.Parameter) -> torch.optim.Op
     Fused kernels (one pass over the weights per step) where PyTorch has them, on the CPU and on
     CUDA: Adam and AdamW (through `FlatAdam`), SGD and Adagrad; the multi-tensor (foreach) kernels
     for Adadelta and RMSprop. All compute PyTorch's update rules; the fused ones round differently
-    from PyTorch's default loop in the last bits, one reason `CODE_VERSION` is 2.
+    from PyTorch's default loop in the last bits, one reason `CODE_VERSION` is 2. Where this
+    PyTorch has no fused kernel for the device (`has_fused_kernel`), the foreach one.
     """
     options: dict[str, Any] = {"lr": config.learning_rate, "weight_decay": config.weight_decay}
-    kernel = {"fused": True} if config.optimizer in FUSED_OPTIMIZERS else {"foreach": True}
+    fused = has_fused_kernel(config.optimizer, parameter.device)
+    kernel = {"fused": True} if fused else {"foreach": True}
     params = [parameter]
     builders: dict[str, Callable[[], torch.optim.Optimizer]] = {
         "sgd": lambda: torch.optim.SGD(params, **options, **kernel),
@@ -132,6 +140,18 @@ def make_optimizer(config: RunConfig, parameter: nn.Parameter) -> torch.optim.Op
         "rmsprop": lambda: torch.optim.RMSprop(params, **options, **kernel),
     }
     return builders[config.optimizer]()
+
+
+def has_fused_kernel(optimizer: str, device: torch.device) -> bool:
+    """Whether this PyTorch has a fused update kernel of ``optimizer`` for ``device``'s type."""
+    name = FUSED_OPTIMIZERS.get(optimizer)
+    if name is None:
+        return False
+    key = "CUDA" if device.type == "cuda" else "CPU"
+    try:
+        return bool(torch._C._dispatch_has_kernel_for_dispatch_key(f"aten::{name}", key))
+    except (AttributeError, RuntimeError):  # a PyTorch without this private query: assume it has
+        return True
 
 
 @torch.inference_mode()
