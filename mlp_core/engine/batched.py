@@ -31,6 +31,8 @@ from mlp_core.engine.progress import (
     EpochRow,
     ProgressCallback,
     ProgressEvent,
+    ignore_progress,
+    never_stop,
     report_batch,
 )
 from mlp_core.engine.provenance import provenance
@@ -75,7 +77,7 @@ def train_stack(
             "and hidden widths (same depth), without dropout"
         )
     order = sorted(range(len(given)), key=lambda i: (given[i].activation, given[i].optimizer))
-    report = _in_given_order(progress, order) if progress is not None else _ignore
+    report = _in_given_order(progress, order) if progress is not None else ignore_progress
     with denormals_flushed():  # as in `train`: Adam's moments decay into slow subnormals
         results = _train_sorted([given[i] for i in order], split, device, report, should_stop)
     by_position = dict(zip(order, results, strict=True))
@@ -91,7 +93,7 @@ def _train_sorted(
 ) -> list[RunResult]:
     started = time.perf_counter()
     device = resolve_device(device)
-    stop = should_stop or _never
+    stop = should_stop or never_stop
     first = configs[0]
     data = DeviceData.of(split if split is not None else load_split(first), device)
     stack = Stack(configs, device)
@@ -213,12 +215,3 @@ def _in_given_order(progress: ProgressCallback, order: list[int]) -> ProgressCal
         progress(event)
 
     return report
-
-
-def _ignore(event: ProgressEvent) -> None:
-    """A progress callback that drops every event."""
-
-
-def _never() -> bool:
-    """A cancel check that never cancels."""
-    return False

@@ -91,3 +91,12 @@ def report_batch(report: ProgressCallback, epoch: int, batch: int, batches: int)
     """Send a `BatchEnd` after every `BATCH_EVENT_EVERY`-th batch (``batch``: 0-based, of ``batches``)."""
     if batch % BATCH_EVENT_EVERY == BATCH_EVENT_EVERY - 1:
         report(BatchEnd(epoch, (batch + 1) / batches))
+
+
+def ignore_progress(event: ProgressEvent) -> None:
+    """A progress callback that drops every event."""
+
+
+def never_stop() -> bool:
+    """A cancel check that never cancels."""
+    return False

@@ -21,7 +21,13 @@ from mlp_core.data.splits import Split, load_split
 from mlp_core.engine.backprop import Backprop, FlatAdam
 from mlp_core.engine.denormals import denormals_flushed
 from mlp_core.engine.model import build_model
-from mlp_core.engine.progress import CancelCheck, ProgressCallback, ProgressEvent, report_batch
+from mlp_core.engine.progress import (
+    CancelCheck,
+    ProgressCallback,
+    ignore_progress,
+    never_stop,
+    report_batch,
+)
 from mlp_core.engine.provenance import device_name, provenance
 from mlp_core.engine.record import EpochMeasures, TrainingRecord, learning_rate_factor
 from mlp_core.results import RunResult
@@ -202,7 +208,7 @@ def train(
         Status "finished", "diverged" (NaN/inf training loss) or "cancelled".
     """
     with denormals_flushed():
-        return _train(config, split, device, progress or _ignore, should_stop or _never)
+        return _train(config, split, device, progress or ignore_progress, should_stop or never_stop)
 
 
 def _train(
@@ -279,12 +285,3 @@ def _set_learning_rate(
     if config.schedule != "constant":
         for group in optimizer.param_groups:
             group["lr"] = config.learning_rate * learning_rate_factor(config, step, total_steps)
-
-
-def _ignore(event: ProgressEvent) -> None:
-    """A progress callback that drops every event."""
-
-
-def _never() -> bool:
-    """A cancel check that never cancels."""
-    return False
