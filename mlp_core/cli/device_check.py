@@ -50,6 +50,6 @@ def register(commands: Any) -> None:
         "--max-stack",
         type=int,
         default=None,
-        help="runs per stack (default 96 on CUDA, 32 with --quick)",
+        help="runs per stack (default 48 on CUDA, 32 with --quick)",
     )
     check.set_defaults(handler=command_device_check)
