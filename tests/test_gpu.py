@@ -56,12 +56,12 @@ def assert_agree(cuda: torch.Tensor, cpu: torch.Tensor, start: torch.Tensor, act
 
 def assert_same_runs(one, many) -> None:
     """``many`` (stacked) follows ``one`` (alone): losses and rates close, errors within an image."""
-    assert (many.status, many.metrics["epochs_run"]) == (one.status, one.metrics["epochs_run"])
+    assert (many.status, many.metrics.epochs_run) == (one.status, one.metrics.epochs_run)
     for column in ("train_loss", "eval_loss", "learning_rate"):
         assert many.history[column] == pytest.approx(one.history[column], abs=1e-4), column
-    image = 1.5 / one.metrics["eval_size"]
+    image = 1.5 / one.metrics.eval_size
     assert many.history["eval_error"] == pytest.approx(one.history["eval_error"], abs=image)
-    assert abs(many.metrics["eval_errors"] - one.metrics["eval_errors"]) <= 1
+    assert abs(many.metrics.eval_errors - one.metrics.eval_errors) <= 1
 
 
 def flat_weights_after_steps(
@@ -117,11 +117,11 @@ def test_a_cuda_run_follows_the_cpu_run(optimizer):
     )
     split = synthetic_split()
     cpu, cuda = train(config, split=split, device="cpu"), train(config, split=split, device="cuda")
-    assert (cuda.status, cuda.metrics["epochs_run"]) == (cpu.status, cpu.metrics["epochs_run"])
+    assert (cuda.status, cuda.metrics.epochs_run) == (cpu.status, cpu.metrics.epochs_run)
     for column in ("train_loss", "eval_loss", "learning_rate"):
         assert cuda.history[column] == pytest.approx(cpu.history[column], rel=1e-3), column
     # Error counts may differ by an image whose two top logits are within rounding of each other.
-    assert abs(cuda.metrics["eval_errors"] - cpu.metrics["eval_errors"]) <= 2
+    assert abs(cuda.metrics.eval_errors - cpu.metrics.eval_errors) <= 2
     assert cuda.confidence.astype(float) == pytest.approx(cpu.confidence.astype(float), abs=2e-3)
 
 
@@ -139,7 +139,7 @@ def test_a_padded_stack_on_cuda_equals_one_at_a_time_cuda_runs(optimizer):
     stacked = train_stack(configs, split=split, device="cuda")
     for one, many in zip(singles, stacked, strict=True):
         assert_same_runs(one, many)
-        assert many.provenance["device"] == "cuda" and many.provenance["stacked"] == 3
+        assert many.provenance.device == "cuda" and many.provenance.stacked == 3
 
 
 def test_patience_and_divergence_on_cuda_are_decided_per_model():
@@ -150,16 +150,16 @@ def test_patience_and_divergence_on_cuda_are_decided_per_model():
     base = replace(TINY, hidden=(16,), epochs=30, optimizer="sgd", stopping="patience", patience=3)
     configs = [replace(base, seed=0, learning_rate=2.0), replace(base, seed=1, learning_rate=80.0)]
     patient, diverged = train_stack(configs, split=split, device="cuda")
-    assert (diverged.status, diverged.metrics["diverged_epoch"]) == ("diverged", 1)
+    assert (diverged.status, diverged.metrics.diverged_epoch) == ("diverged", 1)
     errors = patient.history["eval_error"]
     assert patient.status == "finished" and errors[patient.best_epoch - 1] == min(errors)
-    assert patient.metrics["epochs_run"] == min(30, patient.best_epoch + 3)
+    assert patient.metrics.epochs_run == min(30, patient.best_epoch + 3)
     assert patient.eval_error == pytest.approx(min(errors))  # the best epoch's weights
 
 
 def test_provenance_names_the_gpu_cuda_and_cudnn():
     result = train(replace(TINY, epochs=1), split=synthetic_split(), device="cuda")
-    facts = result.provenance
+    facts = result.provenance.to_dict()  # the CUDA facts are extra fields of the provenance
     assert facts["device"] == "cuda"
     assert facts["device_name"] == torch.cuda.get_device_name()
     assert facts["cuda"] == torch.version.cuda and facts["cuda"]
@@ -175,7 +175,7 @@ def test_a_cuda_run_and_a_cpu_run_of_one_config_are_one_store_entry(tmp_path):
     trained, from_store = store.get_or_train(config, train, split=split, device="cuda")
     again, again_from_store = store.get_or_train(config, train, split=split, device="cpu")
     assert (from_store, again_from_store) == (False, True)
-    assert again.provenance["device"] == "cuda" and again.history == trained.history
+    assert again.provenance.device == "cuda" and again.history == trained.history
     assert len(list(store.entries())) == 1
 
 

@@ -11,6 +11,7 @@ import torch
 from mlp_core.config import RunConfig
 from mlp_core.engine.progress import EpochEnd
 from mlp_core.engine.record import EpochMeasures, TrainingRecord
+from mlp_core.results import Provenance
 
 PATIENT = RunConfig(hidden=(8,), epochs=10, stopping="patience", patience=2, schedule="cosine")
 
@@ -49,12 +50,13 @@ def test_a_diverged_model_stops_and_its_metrics_say_so():
     record = TrainingRecord([PATIENT, replace(PATIENT, seed=1)], 100, 10, 4, lambda event: None)
     run_epochs(record, [[5, 5], [4, 4]], [[1.0, 1.0], [math.nan, 0.9]])
     assert record.status == ["diverged", "finished"] and record.diverged_epoch == [2, None]
-    results = record.results([3, 4], torch.zeros(2, 10), torch.ones(2, 10), {"device": "cpu"})
+    facts = Provenance(code_version="2", device="cpu")
+    results = record.results([3, 4], torch.zeros(2, 10), torch.ones(2, 10), facts)
     diverged, fine = results
-    assert math.isnan(diverged.metrics["eval_error"]) and diverged.metrics["eval_errors"] is None
-    assert diverged.metrics["epochs_run"] == 1 and diverged.metrics["diverged_epoch"] == 2
-    assert fine.metrics["eval_errors"] == 4 and fine.metrics["eval_error"] == 0.4
-    assert fine.metrics["kept_epoch"] == 2 and fine.metrics["train_error"] == 0.5
+    assert math.isnan(diverged.metrics.eval_error) and diverged.metrics.eval_errors is None
+    assert diverged.metrics.epochs_run == 1 and diverged.metrics.diverged_epoch == 2
+    assert fine.metrics.eval_errors == 4 and fine.metrics.eval_error == 0.4
+    assert fine.metrics.kept_epoch == 2 and fine.metrics.train_error == 0.5
     assert fine.predictions.dtype.name == "uint8" and fine.confidence.dtype.name == "float16"
 
 

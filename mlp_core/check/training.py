@@ -30,7 +30,7 @@ from mlp_core.engine.batched import train_stack
 from mlp_core.engine.stack import group_configs
 from mlp_core.engine.train import train
 from mlp_core.results import RunResult
-from mlp_core.store.run_store import RunStore, index_records
+from mlp_core.store.run_store import RunStore
 from mlp_core.sweep.estimate import weights
 from mlp_core.sweep.spec import expand, load_spec
 
@@ -60,8 +60,8 @@ def final_model_runs(stores: Sequence[RunStore], quick: bool) -> tuple[str, list
     """
     from mlp_core.report.model_choice import best_candidate, final_config
 
-    records = [row for store in stores for row in index_records(store)]
-    candidate = best_candidate(records, "mnist")
+    entries = [entry for store in stores for entry in store.entries()]
+    candidate = best_candidate(entries, "mnist")
     runs = [final_config(candidate, seed) for seed in FINAL_SEEDS]
     runs += [replace(candidate.config, seed=seed) for seed in CHOICE_SEEDS]
     return candidate.label, [toy(config) for config in runs] if quick else runs

@@ -43,8 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as error:
         from mlp_core.data.files import DataError
+        from mlp_core.store.errors import StoreError
 
         if isinstance(error, DataError):
             print(f"{parser.prog}: data error: {error}", file=sys.stderr)
+            return 1
+        if isinstance(error, StoreError):
+            print(f"{parser.prog}: store error: {error}", file=sys.stderr)
             return 1
         raise

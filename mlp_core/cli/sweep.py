@@ -14,7 +14,7 @@ def _duration(seconds: float) -> str:
 
 def command_sweep(args: argparse.Namespace) -> int:
     from mlp_core.engine.train import device_name, resolve_device
-    from mlp_core.store.run_store import RunStore, index_records
+    from mlp_core.store.run_store import RunStore
     from mlp_core.sweep.estimate import throughput
     from mlp_core.sweep.execution import plan_rows, run_sweep
     from mlp_core.sweep.spec import expand, expand_sets, load_spec
@@ -26,7 +26,7 @@ def command_sweep(args: argparse.Namespace) -> int:
     configs = expand(spec)
     if args.dry_run:
         device = resolve_device(args.device)
-        rate = throughput(index_records(store), device_name(device), device.type)
+        rate = throughput(store.entries(), device_name(device), device.type)
         rows = plan_rows(expand_sets(spec), store, rate)
         print(f"sweep {spec.name}: {len(configs)} distinct runs; store {store.root}")
         print(f"{'set':24}  {'runs':>5}  {'stored':>6}  {'missing':>7}  {'estimate':>9}")

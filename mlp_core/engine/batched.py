@@ -9,7 +9,7 @@ does a few batched matrix products instead of many small ones. Divergence, patie
 learning-rate schedule are applied per model, as `train` applies them.
 
 Results are `RunResult`s like `train`'s; per-epoch and total seconds are the stack's wall time
-divided by its size, and the provenance records ``"stacked": <models>``.
+divided by its size, and the provenance records ``stacked=<models>``.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def _train_sorted(
         final = torch.where(restore[:, None], best_flat, final)
     errors, _, predictions, confidence = evaluate_stack(stack, final, data.eval_x, data.eval_y)
     seconds = (time.perf_counter() - started) / len(configs)
-    facts = {**provenance(device, seconds), "stacked": len(configs)}
+    facts = replace(provenance(device, seconds), stacked=len(configs))
     return record.results(errors.tolist(), predictions, confidence, facts)
 
 

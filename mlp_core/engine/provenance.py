@@ -19,6 +19,7 @@ import torch
 
 import mlp_core.config
 from mlp_core.machine import cpu_device_name
+from mlp_core.results import Provenance
 
 
 def device_name(device: torch.device) -> str:
@@ -44,20 +45,23 @@ def cuda_facts(device: torch.device) -> dict[str, Any]:
     }
 
 
-def provenance(device: torch.device, seconds: float) -> dict[str, Any]:
-    """Where, when and with what code a result was computed (``seconds``: its wall time)."""
-    return {
-        "code_version": mlp_core.config.CODE_VERSION,
-        "git_commit": git_commit(),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "device": device.type,
-        "device_name": device_name(device),
-        "threads": torch.get_num_threads(),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "seconds": round(seconds, 3),
-        **cuda_facts(device),
-    }
+def provenance(device: torch.device, seconds: float) -> Provenance:
+    """Where, when and with what code a result was computed (``seconds``: its wall time).
+
+    On CUDA, `cuda_facts` go in ``extra`` (``summary.json`` lists them after the common fields).
+    """
+    return Provenance(
+        code_version=mlp_core.config.CODE_VERSION,
+        git_commit=git_commit(),
+        torch=torch.__version__,
+        python=platform.python_version(),
+        device=device.type,
+        device_name=device_name(device),
+        threads=torch.get_num_threads(),
+        date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        seconds=round(seconds, 3),
+        extra=cuda_facts(device),
+    )
 
 
 def git_commit() -> str | None:

@@ -12,13 +12,12 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
 from mlp_core.config import RunConfig
 from mlp_core.engine.progress import EpochEnd, EpochRow, ProgressCallback
-from mlp_core.results import HISTORY_COLUMNS, RunResult
+from mlp_core.results import HISTORY_COLUMNS, Provenance, RunMetrics, RunResult
 
 #: A mean training loss above this (nats; chance level is ln 10 = 2.3) counts as diverged, like NaN/inf:
 #: PyTorch's stable log-softmax keeps a blown-up network's loss finite (1e8 is typical) but useless.
@@ -53,18 +52,18 @@ def run_metrics(
     diverged_epoch: int | None,
     eval_errors: int,
     eval_size: int,
-) -> dict[str, Any]:
+) -> RunMetrics:
     """`RunResult.metrics` of a run whose kept weights misclassify ``eval_errors`` images."""
     usable = status != "diverged" and bool(history["epoch"])
-    return {
-        "eval_error": int(eval_errors) / eval_size if usable else math.nan,
-        "eval_errors": int(eval_errors) if usable else None,
-        "eval_size": int(eval_size),
-        "train_error": history["train_error"][kept_epoch - 1] if kept_epoch else math.nan,
-        "epochs_run": len(history["epoch"]),
-        "kept_epoch": kept_epoch,
-        "diverged_epoch": diverged_epoch,
-    }
+    return RunMetrics(
+        eval_error=int(eval_errors) / eval_size if usable else math.nan,
+        eval_errors=int(eval_errors) if usable else None,
+        eval_size=int(eval_size),
+        train_error=history["train_error"][kept_epoch - 1] if kept_epoch else math.nan,
+        epochs_run=len(history["epoch"]),
+        kept_epoch=kept_epoch,
+        diverged_epoch=diverged_epoch,
+    )
 
 
 class TrainingRecord:
@@ -187,7 +186,7 @@ class TrainingRecord:
         eval_errors: Sequence[int],
         predictions: torch.Tensor,
         confidence: torch.Tensor,
-        provenance: dict[str, Any],
+        provenance: Provenance,
     ) -> list[RunResult]:
         """One `RunResult` per model, from the final evaluation of the weights each one keeps.
 
@@ -213,7 +212,7 @@ class TrainingRecord:
                     ),
                     predictions=predictions[model].to("cpu", torch.uint8).numpy(),
                     confidence=confidence[model].to("cpu", torch.float16).numpy(),
-                    provenance=dict(provenance),
+                    provenance=provenance,
                 )
             )
         return results

@@ -8,11 +8,12 @@ entry with the SHA-256 of both files and says where and what for the runs were c
 with one line saying why, when the file is too large, a member is not a plain file (symbolic and
 hard links, devices), a name could leave the store (absolute, ``..``) or is not an entry file, a
 member is oversized, or the manifest is missing or malformed. Then, per entry: both checksums must
-match the manifest, the summary's own ``arrays_sha256`` its arrays, the folder its key, and the key
-its config and code version (`mlp_core.config.run_key`); the entry must read back as a `RunResult`.
-An entry already in the store with the same bytes is skipped; with other bytes it is refused and
-the stored one kept (a store never has an entry replaced by a merge); a new one is written to a
-staging folder and renamed into place, as `RunStore.save` does. No torch here.
+match the manifest, and the entry must pass the store's own verification
+(`mlp_core.store.entry.verify_entry`: its fields, its key against its config and code version, its
+arrays' checksum, dtypes and shapes). An entry already in the store with the same bytes is skipped;
+with other bytes it is refused and the stored one kept (a merge never replaces an entry); a new one
+is written byte for byte under the entry's lock into a staging folder renamed into place, as the
+store writes. No torch here.
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlp_core.config import RunConfig, run_key
-from mlp_core.store.run_store import ARRAYS, SUMMARY, CorruptEntry, RunStore, read_entry
+from mlp_core.store.entry import ARRAYS, KEY, SUMMARY, verify_entry, write_file
+from mlp_core.store.errors import CorruptEntry
+from mlp_core.store.locks import clean_staging, held_lock
+from mlp_core.store.run_store import VERSION, RunStore
+from mlp_core.store.writing import writes_to
 
 MANIFEST = "manifest.json"
 FORMAT = "mlp-lab-runs/1"
@@ -45,8 +49,10 @@ MAX_TOTAL_BYTES = 512 * 1024 * 1024
 #: Purposes whose runs must never enter a store (the device check's toy runs on synthetic data).
 UNMERGEABLE = {"quick": "toy runs of `device-check --quick` (synthetic data, toy sizes)"}
 
-_ENTRY_FILE = re.compile(r"^v([0-9A-Za-z_.-]+)/([0-9a-f]{16})/(summary\.json|arrays\.npz)$")
-_ENTRY_FOLDER = re.compile(r"^v[0-9A-Za-z_.-]+(/[0-9a-f]{16})?/?$")
+_ENTRY_FILE = re.compile(
+    r"^v([A-Za-z0-9_][A-Za-z0-9_.-]*)/([0-9a-f]{16})/(summary\.json|arrays\.npz)$"
+)
+_ENTRY_FOLDER = re.compile(r"^v[A-Za-z0-9_][A-Za-z0-9_.-]*(/[0-9a-f]{16})?/?$")
 
 
 class ArchiveError(ValueError):
@@ -92,7 +98,7 @@ def write_archive(
     listed = []
     for version, key in entries:
         folder = store.root / f"v{version}" / key
-        read_entry(folder)  # refuse to ship an entry that does not read back
+        verify_entry(folder)  # refuse to ship an entry that does not read back
         summary, arrays = (folder / SUMMARY).read_bytes(), (folder / ARRAYS).read_bytes()
         files[f"v{version}/{key}/{SUMMARY}"] = summary
         files[f"v{version}/{key}/{ARRAYS}"] = arrays
@@ -213,27 +219,18 @@ def merge_archive(
 def _entry_problem(
     listed: dict[str, Any], version: str, key: str, summary: bytes, arrays: bytes
 ) -> str | None:
-    """Why an entry cannot be merged, or None when its checksums, key and contents hold."""
+    """Why an entry cannot be merged, or None when its checksums and the store's checks hold."""
     if sha256(summary) != listed.get("summary") or sha256(arrays) != listed.get("arrays"):
         return "checksum does not match the manifest"
-    try:
-        data = json.loads(summary)
-        config = RunConfig.from_dict(data["config"])
-        stored_version = str(data["provenance"]["code_version"])
-    except (ValueError, KeyError, TypeError) as error:
-        return f"malformed summary.json ({error})"
-    if stored_version != version:
-        return f"computed by code version {stored_version}, filed under v{version}"
-    if data.get("key") != key or run_key(config, version) != key:
-        return "its key is not the key of its config and code version"
-    if data.get("status") not in ("finished", "diverged"):
-        return f"status {data.get('status')!r} is not a stored result"
+    if not VERSION.fullmatch(version) or not KEY.fullmatch(key):
+        return "not a code version and key of the store"
     with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
+        folder = Path(scratch) / f"v{version}" / key  # laid out as in a store: the key is checked
+        folder.mkdir(parents=True)
         (folder / SUMMARY).write_bytes(summary)
         (folder / ARRAYS).write_bytes(arrays)
         try:
-            read_entry(folder)  # arrays_sha256, the arrays and the summary's fields
+            verify_entry(folder)
         except CorruptEntry as error:
             return str(error)
     return None
@@ -258,18 +255,23 @@ def _place(
     if dry_run:
         report.added.append(name)
         return
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}.merge."))
-    try:
-        (staging / ARRAYS).write_bytes(arrays)
-        (staging / SUMMARY).write_bytes(summary)
-        os.rename(staging, final)  # fails rather than replaces if it appeared meanwhile
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
-        if not final.exists():
-            raise
-        report.conflicts.append(name)  # written meanwhile by someone else: theirs is kept
-        return
+    with writes_to(store.root):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with held_lock(store.root, version, key):
+            if final.exists():  # stored meanwhile by another writer: theirs is kept
+                same = _read_or_none(final / SUMMARY) == summary
+                (report.identical if same else report.conflicts).append(name)
+                return
+            staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}."))
+            try:
+                os.chmod(staging, 0o755)  # as the store's own writes: entries are for every reader
+                write_file(staging / ARRAYS, arrays)
+                write_file(staging / SUMMARY, summary)
+                os.rename(staging, final)  # final is absent: we hold its lock
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+    clean_staging(store.root, final.parent)
     report.added.append(name)
 
 

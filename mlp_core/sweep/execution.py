@@ -29,7 +29,9 @@ from mlp_core.config import RunConfig
 from mlp_core.data.splits import Split
 from mlp_core.results import RunResult
 from mlp_core.store.run_store import RunStore
-from mlp_core.sweep.estimate import DEFAULT_THROUGHPUT, flops_per_epoch
+from mlp_core.store.writing import save_or_rescue
+from mlp_core.sweep.estimate import flops_per_epoch
+from mlp_core.sweep.progress import SweepProgress, Tracker
 
 SplitProvider = Callable[[RunConfig], Split]
 
@@ -54,23 +56,6 @@ class UnitOutcome:
 
 
 @dataclass
-class SweepProgress:
-    """State of a running sweep, passed to the ``report`` callback after each unit.
-
-    ``eta_seconds`` extrapolates the FLOP rate achieved so far (`mlp_core.sweep.estimate`) to the units
-    left; before the first unit finishes it uses a default rate for the device.
-    """
-
-    total: int  # runs to train in this invocation
-    done: int
-    diverged: int
-    failed: int
-    elapsed_seconds: float
-    eta_seconds: float
-    message: str
-
-
-@dataclass
 class SweepReport:
     """Outcome of `run_sweep`."""
 
@@ -85,7 +70,11 @@ class SweepReport:
 def split_missing(
     configs: Sequence[RunConfig], store: RunStore
 ) -> tuple[list[RunConfig], list[RunConfig]]:
-    """(stored, missing) among the distinct ``configs`` (current code version)."""
+    """(stored, missing) among the distinct ``configs`` (current code version).
+
+    Only a verified entry counts as stored (`RunStore.contains`): a corrupt one is moved aside and
+    its config is missing, so the sweep computes it again.
+    """
     unique = list(dict.fromkeys(configs))
     stored = [config for config in unique if store.contains(config)]
     known = set(stored)
@@ -203,11 +192,12 @@ def run_sweep(
         joblib.delayed(train_unit)(unit, device, threads, split_provider, train_function)
         for unit in units
     )
-    tracker = _Tracker(units, "cuda" if cuda else "cpu", max(1, jobs), report)
+    tracker = Tracker(units, "cuda" if cuda else "cpu", max(1, jobs), report)
     summary = SweepReport(len(set(configs)), len(stored), 0, 0, [], 0.0)
     if not units:
         summary.seconds = time.perf_counter() - started
         return summary
+    store.check_writable()  # a read-only or full store fails now, not after the first unit
     if scheduler is None:
         parallel = joblib.Parallel(n_jobs=jobs, batch_size=1, return_as="generator_unordered")
         _collect(parallel(tasks), store, summary, tracker)
@@ -227,7 +217,7 @@ def _cuda_here() -> bool:
     return torch.cuda.is_available()
 
 
-def _collect(outcomes: Any, store: RunStore, summary: SweepReport, tracker: _Tracker) -> None:
+def _collect(outcomes: Any, store: RunStore, summary: SweepReport, tracker: Tracker) -> None:
     for outcome in outcomes:
         if outcome.error is not None:
             summary.failed += [f"{config.label()}: {outcome.error}" for config in outcome.configs]
@@ -235,59 +225,12 @@ def _collect(outcomes: Any, store: RunStore, summary: SweepReport, tracker: _Tra
             if result.status == "cancelled":
                 summary.failed.append(f"{result.config.label()}: cancelled")
                 continue
-            store.save(result)  # as soon as it arrives: an interruption loses only runs in flight
+            # Stored as soon as it arrives (an interruption loses only runs in flight); a store
+            # that fails keeps the run elsewhere and says where (StoreNotWritable).
+            save_or_rescue(store, result)
             summary.trained += 1
             summary.diverged += result.status == "diverged"
         tracker.unit_done(outcome, summary)
-
-
-class _Tracker:
-    """Progress and ETA from the FLOPs of finished units (rate so far) and of those left."""
-
-    def __init__(
-        self, units: list[list[RunConfig]], device: str, workers: int, report: Any
-    ) -> None:
-        self.flops = {
-            tuple(unit): sum(flops_per_epoch(c) * c.epochs for c in unit) for unit in units
-        }
-        self.remaining = sum(self.flops.values())
-        self.total = sum(len(unit) for unit in units)
-        self.default_rate = DEFAULT_THROUGHPUT.get(device, 40e9) * workers
-        self.started = time.perf_counter()
-        self.done_flops, self.done = 0.0, 0
-        self.report = report
-
-    def unit_done(self, outcome: UnitOutcome, summary: SweepReport) -> None:
-        flops = self.flops.get(tuple(outcome.configs), 0.0)
-        self.done_flops += flops
-        self.remaining -= flops
-        self.done += len(outcome.configs)
-        if self.report is None:
-            return
-        elapsed = time.perf_counter() - self.started
-        rate = self.done_flops / elapsed if elapsed > 0 and self.done_flops else self.default_rate
-        first = outcome.configs[0]
-        if outcome.error:
-            message = f"FAILED {first.label()}: {outcome.error}"
-        elif len(outcome.results) == 1:
-            result = outcome.results[0]
-            error = "diverged" if result.status == "diverged" else f"{100 * result.eval_error:.2f}%"
-            message = f"{first.label()} ({first.split}): {error}"
-        else:
-            errors = [r.eval_error for r in outcome.results if r.status == "finished"]
-            best = f", best {100 * min(errors):.2f}%" if errors else ""
-            message = f"stack of {len(outcome.configs)} runs of depth {len(first.hidden)}{best}"
-        self.report(
-            SweepProgress(
-                total=self.total,
-                done=self.done,
-                diverged=summary.diverged,
-                failed=len(summary.failed),
-                elapsed_seconds=elapsed,
-                eta_seconds=max(0.0, self.remaining) / rate,
-                message=message,
-            )
-        )
 
 
 def plan_rows(

@@ -79,7 +79,7 @@ def bench_sweep(
     rate = models * flops_per_epoch(configs[0]) * epochs  # FLOPs of each side's runs
     projection = project(spec, rate / single_seconds, rate / stacked_seconds, torch_device, report)
     return {
-        "device": single[0].provenance["device_name"],
+        "device": single[0].provenance.device_name,
         "threads": torch.get_num_threads(),
         "models": models,
         "width": width,
