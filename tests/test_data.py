@@ -11,21 +11,21 @@ import pytest
 import torch
 
 from mlp_core.config import RunConfig
-from mlp_core.data import files, splits
+from mlp_core.data import files, idx, splits
 
 
 def test_idx_round_trip_and_header():
     array = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
-    payload = files.encode_idx(array)
+    payload = idx.encode_idx(array)
     assert payload[:4] == b"\x00\x00\x08\x03"
     assert int.from_bytes(payload[4:8], "big") == 2
-    assert np.array_equal(files.decode_idx(payload), array)
+    assert np.array_equal(idx.decode_idx(payload), array)
 
 
 def test_decode_refuses_truncated_payload():
-    payload = files.encode_idx(np.zeros((5, 2), dtype=np.uint8))
-    with pytest.raises(files.DataError, match="header says"):
-        files.decode_idx(payload[:-1])
+    payload = idx.encode_idx(np.zeros((5, 2), dtype=np.uint8))
+    with pytest.raises(idx.IdxError, match="header says"):
+        idx.decode_idx(payload[:-1])
 
 
 def test_md5_reads_through_gzip(tmp_path):

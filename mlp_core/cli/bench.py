@@ -7,6 +7,11 @@ from typing import Any
 
 
 def command_bench(args: argparse.Namespace) -> int:
+    from mlp_core.engine.train import resolve_device
+
+    if args.epochs < 1:
+        raise ValueError(f"invalid --epochs={args.epochs}: must be >= 1")
+    resolve_device(args.device)
     if args.sweep:
         from mlp_core.sweep.stack_bench import bench_sweep
 

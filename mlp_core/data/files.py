@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from mlp_core.config import DATASETS
+from mlp_core.data.idx import encode_idx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,31 +152,6 @@ def _verified(path: str, expected: str) -> bool:
     return _verified_cached(path, expected, stat.st_size, stat.st_mtime_ns)
 
 
-# -- IDX format -------------------------------------------------------------------------------
-
-
-def encode_idx(array: np.ndarray) -> bytes:
-    """IDX bytes of a uint8 array (magic 0x0000080N, big-endian dimensions, then the data)."""
-    if array.dtype != np.uint8:
-        raise ValueError(f"IDX encoding expects uint8, got {array.dtype}")
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(
-        int(size).to_bytes(4, "big") for size in array.shape
-    )
-    return header + np.ascontiguousarray(array).tobytes()
-
-
-def decode_idx(payload: bytes) -> np.ndarray:
-    """Inverse of `encode_idx` for unsigned-byte IDX files."""
-    if len(payload) < 4 or payload[0:3] != b"\x00\x00\x08":
-        raise DataError("not an unsigned-byte IDX file (bad magic number)")
-    ndim = payload[3]
-    shape = tuple(int.from_bytes(payload[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    data = np.frombuffer(payload, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(shape)):
-        raise DataError(f"IDX payload holds {data.size} bytes, header says {shape}")
-    return data.reshape(shape)
-
-
 # -- sources ----------------------------------------------------------------------------------
 
 
@@ -268,8 +244,10 @@ def ensure_dataset(
     root = Path(root or data_root())
     report = progress or (lambda message: None)
     folder = raw_folder(name, root)
-    if dataset_status(name, root)["verified"]:
+    status = dataset_status(name, root)
+    if status["verified"]:
         return folder
+    refused = _refuse_corrupt(name, folder, status["files"], report)  # type: ignore[arg-type]
     failures = []
     for source in sources or SOURCES[name]:
         try:
@@ -280,8 +258,33 @@ def ensure_dataset(
         _verify_all(name, folder, report)
         return folder
     raise DataError(
-        f"could not get {name} into {folder}; it {HOW_TO_GET[name]}. Tried: " + "; ".join(failures)
+        "".join(f"{line}; " for line in refused)
+        + f"could not get {name} into {folder}; it {HOW_TO_GET[name]}. Tried: "
+        + "; ".join(failures)
     )
+
+
+def _refuse_corrupt(
+    name: str, folder: Path, states: dict[str, str], progress: Progress
+) -> list[str]:
+    """Move every present file that fails its MD5 to ``<file>.corrupt``; one line per file.
+
+    Moved aside, not left in place: a source that finds the file present (torchvision does) would
+    otherwise read it and fail with a shape error that names no file.
+    """
+    lines = []
+    for filename in (filename for filename, state in states.items() if state == "corrupt"):
+        path = folder / filename
+        line = f"{path} failed verification ({path.stat().st_size:,} bytes, MD5 {md5_of(path)}, "
+        line += f"expected {CHECKSUMS[name][filename]})"
+        try:
+            os.replace(path, path.with_name(f"{filename}.corrupt"))
+            line += f": refused, moved to {filename}.corrupt"
+        except OSError as error:
+            line += f": refused, and it could not be moved aside ({error.strerror})"
+        progress(line)
+        lines.append(line)
+    return lines
 
 
 def _verify_all(name: str, folder: Path, progress: Progress) -> None:

@@ -24,6 +24,7 @@ from mlp_core.config import RunConfig
 from mlp_core.data.splits import Split, load_split
 from mlp_core.engine.backprop import Backprop, FlatAdam
 from mlp_core.engine.denormals import denormals_flushed
+from mlp_core.engine.devices import resolve_device as resolve_device  # its home before
 from mlp_core.engine.model import build_model
 from mlp_core.machine import cpu_device_name
 from mlp_core.results import HISTORY_COLUMNS, RunResult
@@ -42,13 +43,6 @@ DIVERGENCE_LOSS = 100.0
 #: {"kind": "batch", "epoch": e, "fraction": f} a few times per epoch.
 ProgressCallback = Callable[[dict[str, Any]], None]
 CancelCheck = Callable[[], bool]
-
-
-def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """``device`` if given, else CUDA when available, else the CPU."""
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def to_features(images: torch.Tensor, device: torch.device) -> torch.Tensor:
