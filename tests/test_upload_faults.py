@@ -241,3 +241,11 @@ def test_any_other_failure_inside_is_still_an_upload_error(tmp_path, monkeypatch
     monkeypatch.setattr(uploads, "check_rows", broken)
     with pytest.raises(UploadError, match=r"could not be checked \(KeyError: 'surprise'\)"):
         extract_image_zip(hz.make_zip(hz.good_members()), tmp_path)
+
+
+def test_a_pixel_bomb_is_refused_by_its_size(tmp_path):
+    buffer = io.BytesIO()
+    Image.new("1", (30000, 30000)).save(buffer, format="PNG")  # 110 kB, 900 million pixels
+    payload = hz.make_zip({"labels.csv": b"bomb.png,1\n", "bomb.png": buffer.getvalue()})
+    report = extract_image_zip(payload, tmp_path)
+    assert report.bad_images == [("bomb.png", "far more pixels than allowed (1048576 in all)")]

@@ -159,7 +159,12 @@ def _live_view(key: str, prefix: str) -> None:
     if job.active:
         if job.cancel_requested:
             st.caption("Cancel requested: the run stops before its next batch.")
-        elif st.button("Cancel", key=f"{prefix}cancel_{key}", icon=":material/stop:"):
+        elif st.button(
+            "Cancel",
+            key=f"{prefix}cancel_{key}",
+            icon=":material/stop:",
+            help="Stops the run for every tab that follows it.",
+        ):
             job.cancel()
             st.caption("Cancel requested: the run stops before its next batch.")
     else:

@@ -50,6 +50,8 @@ def usable_image(payload: bytes, max_pixels: int) -> tuple[bytes, str | None]:
         warnings.simplefilter("ignore")
         try:
             image = Image.open(io.BytesIO(payload))  # reads the header only
+        except Image.DecompressionBombError:  # Pillow's own cap, far above ours
+            raise ImageRefused(f"far more pixels than allowed ({max_pixels} in all)") from None
         except Exception as error:  # any decoder error means "not a readable image"
             raise ImageRefused(f"not a readable image ({type(error).__name__})") from None
         with image:

@@ -138,7 +138,8 @@ def _outcomes(
         return
     import joblib
 
-    parallel = joblib.Parallel(n_jobs=jobs, batch_size=1, return_as="generator_unordered")
+    workers = min(jobs, len(units))  # never more processes than units (``--jobs 100000``)
+    parallel = joblib.Parallel(n_jobs=workers, batch_size=1, return_as="generator_unordered")
     yield parallel(joblib.delayed(train_unit)(unit, *arguments) for unit in units)
 
 
