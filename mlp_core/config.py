@@ -17,6 +17,24 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 DATASETS: tuple[str, ...] = ("mnist", "fashion_mnist")
+#: How messages and pages name each data set.
+DATASET_TITLES: dict[str, str] = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+#: The names of the ten classes, by label (MNIST's are its digits).
+CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "mnist": tuple(str(digit) for digit in range(10)),
+    "fashion_mnist": (
+        "T-Shirt",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle Boot",
+    ),
+}
 SPLITS: tuple[str, ...] = ("validation", "test")
 ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu")
 OPTIMIZERS: tuple[str, ...] = (

@@ -14,10 +14,11 @@ import vl_convert
 
 from mlp_core.config import RunConfig, run_key
 from mlp_core.report import curves
+from mlp_core.store.entry import StoredRun
 from mlp_core.store.jobs import training_key
 from ui import jobs, store
 from ui.learning_curves import curves_chart, gap_chart
-from ui.router import require_router
+from ui.router import page_file, require_router
 
 require_router()
 
@@ -26,25 +27,25 @@ HANDOUT = RunConfig()  # the handout's experiment: 20 epochs
 OVERFITTING = dataclasses.replace(HANDOUT, epochs=100)
 
 
-def runs_in_store() -> dict[str, dict]:
+def runs_in_store() -> dict[str, StoredRun]:
     """Stored runs with at least one epoch, by store key, newest code version first."""
-    rows = [row for row in store.summaries() if row["history"].get("epoch")]
-    rows.sort(key=lambda row: (row["code_version"], row["provenance"].get("date") or ""))
-    return {row["key"]: row for row in reversed(rows)}
+    entries = [entry for entry in store.runs() if entry.history["epoch"]]
+    entries.sort(key=lambda entry: (entry.code_version, entry.provenance.date or ""))
+    return {entry.key: entry for entry in reversed(entries)}
 
 
-def default_keys(runs: dict[str, dict], version: str) -> list[str]:
+def default_keys(runs: dict[str, StoredRun], version: str) -> list[str]:
     """The committed handout run and its 100-epoch extension when present, else the newest run."""
     wanted = [run_key(config, version) for config in (HANDOUT, OVERFITTING)]
     present = [key for key in wanted if key in runs]
     return present or list(runs)[:1]
 
 
-def label_of(row: dict, version: str) -> str:
-    return curves.run_label(RunConfig.from_dict(row["config"]), row["code_version"], version)
+def label_of(entry: StoredRun, version: str) -> str:
+    return curves.run_label(entry.config, entry.code_version, version)
 
 
-def take_finished_extension(runs: dict[str, dict]) -> None:
+def take_finished_extension(runs: dict[str, StoredRun]) -> None:
     """Add the run of a finished extension job to the picked runs (before the widget exists)."""
     pending = st.session_state.get(f"{P}job")
     job = jobs.job_queue().get(pending) if pending else None
@@ -56,11 +57,11 @@ def take_finished_extension(runs: dict[str, dict]) -> None:
         st.session_state.pop(f"{P}job")
 
 
-def best_table(runs: dict[str, dict], picked: list[str], labels: dict[str, str]):
+def best_table(runs: dict[str, StoredRun], picked: list[str], labels: dict[str, str]):
     """One row per picked run: epochs, best epoch and its error with count, final errors."""
-    best = curves.best_epochs_frame({labels[key]: runs[key]["history"] for key in picked})
-    sizes = {labels[key]: runs[key]["metrics"]["eval_size"] for key in picked}
-    final_train = {labels[key]: runs[key]["history"]["train_error"][-1] for key in picked}
+    best = curves.best_epochs_frame({labels[key]: runs[key].history for key in picked})
+    sizes = {labels[key]: runs[key].metrics.eval_size for key in picked}
+    final_train = {labels[key]: runs[key].history["train_error"][-1] for key in picked}
     best["errors at best"] = [
         f"{round(rate * sizes[run])}/{sizes[run]}"
         for run, rate in zip(best["run"], best["best_eval_error"], strict=True)
@@ -73,7 +74,9 @@ def best_table(runs: dict[str, dict], picked: list[str], labels: dict[str, str])
     return best[[*order, "final_eval_error", "rise", "final_train_error"]]
 
 
-def observations(best, runs: dict[str, dict], picked: list[str], labels: dict[str, str]) -> None:
+def observations(
+    best, runs: dict[str, StoredRun], picked: list[str], labels: dict[str, str]
+) -> None:
     """One sentence per run, every number read from its history."""
     for row in best.to_dict("records"):
         st.markdown(
@@ -83,7 +86,7 @@ def observations(best, runs: dict[str, dict], picked: list[str], labels: dict[st
             f"points) while training error ends at {row['final_train_error']:.3f}%."
         )
     for key in picked:
-        turn = curves.loss_turn(runs[key]["history"])
+        turn = curves.loss_turn(runs[key].history)
         if turn is None or turn.ratio < 1.05:
             continue
         st.markdown(
@@ -96,15 +99,13 @@ def observations(best, runs: dict[str, dict], picked: list[str], labels: dict[st
         )
     by_config = {}
     for key in picked:
-        config = dataclasses.replace(RunConfig.from_dict(runs[key]["config"]), epochs=1)
-        by_config.setdefault((config, runs[key]["code_version"]), []).append(key)
+        config = dataclasses.replace(runs[key].config, epochs=1)
+        by_config.setdefault((config, runs[key].code_version), []).append(key)
     for keys in by_config.values():
-        if len(keys) < 2 or RunConfig.from_dict(runs[keys[0]]["config"]).schedule != "constant":
+        if len(keys) < 2 or runs[keys[0]].config.schedule != "constant":
             continue
         first, second = keys[:2]
-        common, difference = curves.prefix_difference(
-            runs[first]["history"], runs[second]["history"]
-        )
+        common, difference = curves.prefix_difference(runs[first].history, runs[second].history)
         if difference == 0:
             text = (
                 "are identical: training is deterministic, so a longer run repeats the shorter one"
@@ -144,7 +145,7 @@ def exports(chart, frame, labels: dict[str, str]) -> None:
     )
 
 
-def extend_section(runs: dict[str, dict], picked: list[str], labels: dict[str, str]) -> None:
+def extend_section(runs: dict[str, StoredRun], picked: list[str], labels: dict[str, str]) -> None:
     st.subheader("Extend a run to more epochs")
     st.markdown(
         "To see overfitting, train longer. Extending trains the same configuration with more "
@@ -152,7 +153,7 @@ def extend_section(runs: dict[str, dict], picked: list[str], labels: dict[str, s
         "is deterministic on the CPU, so its first epochs repeat the shorter run exactly (except "
         "with the cosine schedule, which depends on the epoch count). Both runs stay in the store."
     )
-    candidates = [key for key in picked if runs[key]["status"] == "finished"]
+    candidates = [key for key in picked if runs[key].status == "finished"]
     pending = st.session_state.get(f"{P}job")
     if pending:
         job = jobs.follow_job(pending, P)
@@ -163,7 +164,7 @@ def extend_section(runs: dict[str, dict], picked: list[str], labels: dict[str, s
         return
     left, right = st.columns([3, 1])
     source = left.selectbox("Run", candidates, format_func=labels.get, key=f"{P}extend_run")
-    config = RunConfig.from_dict(runs[source]["config"])
+    config = runs[source].config
     epochs = right.number_input(
         "Epochs",
         min_value=config.epochs + 1,
@@ -200,7 +201,7 @@ st.markdown(
 all_runs = runs_in_store()
 if not all_runs:
     st.info("The run store is empty: train a run first.")
-    st.page_link("pages/train.py", label="Train the MLP")
+    st.page_link(page_file("train.py"), label="Train the MLP")
     st.stop()
 version = store.current_code_version()
 labels = {key: label_of(row, version) for key, row in all_runs.items()}
@@ -218,8 +219,8 @@ shade = gap_column.toggle("Shade the gap between the curves", key=f"{P}shade")
 store.remember(f"{P}metric", f"{P}log", f"{P}shade")
 
 if picked:
-    histories = {labels[key]: all_runs[key]["history"] for key in picked}
-    splits = {labels[key]: all_runs[key]["config"]["split"] for key in picked}
+    histories = {labels[key]: all_runs[key].history for key in picked}
+    splits = {labels[key]: all_runs[key].config.split for key in picked}
     frame = curves.curves_frame(histories, splits)
     best = best_table(all_runs, picked, labels)
     chart = curves_chart(frame, curves.best_epochs_frame(histories), metric, log_scale, shade)
@@ -231,8 +232,8 @@ if picked:
                 f"{dropped} point(s) with value 0 (no errors) cannot be drawn on a log axis."
             )
     for key in picked:
-        if all_runs[key]["status"] == "diverged":
-            diverged = all_runs[key]["metrics"].get("diverged_epoch")
+        if all_runs[key].status == "diverged":
+            diverged = all_runs[key].metrics.diverged_epoch
             st.warning(f"{labels[key]} diverged at epoch {diverged}: its curves stop before it.")
     st.markdown("**Best epoch per run** (errors in %)")
     st.dataframe(

@@ -1,6 +1,6 @@
 """Exercise 2: how validation error moves with the optimizer, activation, depth, width and stopping.
 
-Reads the run store only (`ui.store.records`, cached on the store's fingerprint), matches it to the
+Reads the run store only (`ui.store.index` and `ui.store.runs`, cached on the store's fingerprint), matches it to the
 cells of the shipped sweep specs (`runs/sweeps/*.toml`) with `mlp_core.report.analysis`, and draws the
 charts of `ui.exercise2_charts`. Missing cells can be queued on the shared training worker
 (`ui.jobs`); whole sweeps belong to the command line (``python -m mlp_core sweep``).
@@ -25,7 +25,6 @@ from ui.exercise2 import (
     new_selection,
     spec_sets,
     stopping_configs,
-    summaries_by_key,
     table_section,
 )
 from ui.learning_curves import curves_chart
@@ -33,6 +32,7 @@ from ui.router import require_router
 
 OPTIMIZER_ORDER = ["sgd", "adadelta", "adagrad", "adam", "sgd_momentum", "adamw", "rmsprop"]
 ACTIVATION_ORDER = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu"]
+TABS = ["Heatmaps", "Factors", "Trends", "Stopping", "All runs", "Run a missing cell"]
 
 
 def heatmap_section(cells: pd.DataFrame) -> str | None:
@@ -190,12 +190,12 @@ def stopping_section(frame: pd.DataFrame, sets: dict) -> None:
         st.altair_chart(chart, width="stretch")
         downloads(chart, "stopping", in_percent(table))
     with right:
-        summaries = summaries_by_key()
+        runs = store.runs_by_key()
         histories = {}
         for label, config in ((f"fixed {long.epochs} epochs", long), ("patience", patience)):
             key = analysis.summarize(frame, [config]).iloc[0]["best_key"]
-            if key in summaries:
-                histories[label] = summaries[key]["history"]
+            if key in runs:
+                histories[label] = runs[key].history
         if histories:
             chart = curves_chart(
                 curves.curves_frame(histories),
@@ -233,8 +233,8 @@ try:
 except ValueError as error:
     st.error(f"A sweep spec cannot be read: {error}")
     st.stop()
-records = store.records()
-frame = analysis.runs_frame(records)
+index = store.index()
+frame = analysis.runs_frame(index)
 grid_configs = list(dict.fromkeys(factorial_sets["factorial"] + exercise2["width_x_depth"]))
 factorial = analysis.summarize(frame, grid_configs)
 ex2_configs = list(dict.fromkeys(c for configs in exercise2.values() for c in configs))
@@ -265,19 +265,26 @@ else:
     )
 
 clicked = selected = None
-tabs = st.tabs(["Heatmaps", "Factors", "Trends", "Stopping", "All runs", "Run a missing cell"])
-with tabs[0]:
-    clicked = heatmap_section(factorial)
-with tabs[1]:
-    factors_section(frame, exercise2, factorial)
-with tabs[2]:
-    trends_section(frame, exercise2, factorial)
-with tabs[3]:
-    stopping_section(frame, exercise2)
-with tabs[4]:
-    if records:
-        selected = table_section(records)
-with tabs[5]:
-    launch_section(frame, {"exercise2": exercise2, "factorial": factorial_sets})
-if records:
-    curves_section(records, selected or clicked, best_key)
+# Only the open tab runs (and is sent to the browser): the six together are some twenty charts,
+# which made this page take seconds to draw on a small server.
+tabs = st.tabs(TABS, key=f"{P}tab", on_change="rerun")
+if tabs[0].open:
+    with tabs[0]:
+        clicked = heatmap_section(factorial)
+if tabs[1].open:
+    with tabs[1]:
+        factors_section(frame, exercise2, factorial)
+if tabs[2].open:
+    with tabs[2]:
+        trends_section(frame, exercise2, factorial)
+if tabs[3].open:
+    with tabs[3]:
+        stopping_section(frame, exercise2)
+if tabs[4].open and len(index):
+    with tabs[4]:
+        selected = table_section(index)
+if tabs[5].open:
+    with tabs[5]:
+        launch_section(frame, {"exercise2": exercise2, "factorial": factorial_sets})
+if len(index):
+    curves_section(selected or clicked, best_key)

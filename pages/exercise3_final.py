@@ -12,12 +12,13 @@ import json
 import pandas as pd
 import streamlit as st
 
-from mlp_core.data.splits import CLASS_NAMES
+from mlp_core.config import CLASS_NAMES
 from mlp_core.report import export, final_tables, model_choice, stats, tables
 from mlp_core.report.tables import MeasuredResult, interval_text, percent
+from mlp_core.store.entry import StoredRun
 from ui import exercise3, store
 from ui import exercise3_charts as charts
-from ui.basics import upscale
+from ui.images import upscale
 from ui.router import require_router
 
 P = "final_"  # session-state prefix of this page
@@ -42,7 +43,7 @@ def choice_section() -> tuple[model_choice.Candidate | None, list[model_choice.C
     st.header("1 · The choice, made on validation only")
     pools = exercise3.candidate_pools()
     pool = st.radio("Candidates", list(pools), key=f"{P}pool", horizontal=True)
-    ranked = model_choice.rank_candidates(store.records(), DATASET, pools[pool])
+    ranked = model_choice.rank_candidates(store.runs(), DATASET, pools[pool])
     if not ranked:
         st.warning(
             "No finished validation run of MNIST in this pool yet: run the exercise 2 sweep "
@@ -74,7 +75,7 @@ def choice_section() -> tuple[model_choice.Candidate | None, list[model_choice.C
     return ranked[index], ranked
 
 
-def final_runs_section(chosen: model_choice.Candidate) -> dict[int, dict]:
+def final_runs_section(chosen: model_choice.Candidate) -> dict[int, StoredRun]:
     config = model_choice.final_config(chosen)
     st.header("2 · Final runs: all 60000 training images, the official 10000 test images")
     stop = "its epochs" if chosen.config.stopping == "fixed" else "its best validation epoch"
@@ -88,7 +89,7 @@ def final_runs_section(chosen: model_choice.Candidate) -> dict[int, dict]:
     if not seeds:
         st.warning("Choose at least one seed.")
         return {}
-    runs = model_choice.stored_test_runs(store.records(), config, seeds)
+    runs = model_choice.stored_test_runs(store.runs(), config, seeds)
     missing = [model_choice.final_config(chosen, seed) for seed in seeds if seed not in runs]
     if missing:
         st.info(f"Not in the store yet: seed(s) {', '.join(str(c.seed) for c in missing)}.")
@@ -116,13 +117,13 @@ def confidence_widgets() -> tuple[float | None, str]:
         return None, method
 
 
-def interval_section(runs: dict[int, dict], confidence: float) -> dict:
+def interval_section(runs: dict[int, StoredRun], confidence: float) -> StoredRun:
     st.header("3 · Test error and its confidence interval")
     seed = st.selectbox(
         "Run analysed below (the lowest seed unless you pick another)", list(runs), key=f"{P}seed"
     )
-    row = runs[seed]
-    errors, n = int(row["eval_errors"]), int(row["eval_size"])
+    run = runs[seed]
+    errors, n = int(run.metrics.eval_errors or 0), run.metrics.eval_size
     level = f"{100 * confidence:g}%"
     st.markdown(
         f"Test error of seed {seed}: **{errors}/{n} = {percent(errors / n)}**; {level} intervals:"
@@ -150,7 +151,7 @@ def interval_section(runs: dict[int, dict], confidence: float) -> dict:
         )
         if spread.lower < 0:
             st.caption("An error rate cannot be negative: with few seeds the t-interval is wide.")
-    return row
+    return run
 
 
 def baselines_section(ours, confidence: float, method: str, labels) -> tuple[list, pd.DataFrame]:
@@ -295,8 +296,8 @@ if confidence is None:
     st.stop()
 if chosen and not runs:
     st.info("No final run stored for this configuration and these seeds yet: train them above.")
-ours_row = interval_section(runs, confidence) if runs else None
-ours = exercise3.final_result(ours_row) if ours_row else None
+ours_run = interval_section(runs, confidence) if runs else None
+ours = exercise3.final_result(ours_run) if ours_run else None
 test_set = exercise3.test_set(DATASET)
 labels, images = test_set if test_set else (None, None)
 if labels is not None and ours is not None and len(labels) != ours.n:

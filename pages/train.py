@@ -7,6 +7,8 @@ lives in ``st.session_state`` and in the URL (``?job=<key>``), so page switches 
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -17,7 +19,7 @@ from mlp_core.results import RunResult
 from mlp_core.store.jobs import Job, training_key
 from ui import jobs, store
 from ui.learning_curves import curves_chart
-from ui.router import require_router
+from ui.router import page_file, require_router
 from ui.run_form import advice, config_widgets, plural, show_config
 
 require_router()
@@ -107,16 +109,16 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
     st.markdown(f"**{config.label()}**")
     if result.status == "diverged":
         st.error(
-            f"Diverged at epoch {metrics['diverged_epoch']}: the training loss became NaN/inf, so "
+            f"Diverged at epoch {metrics.diverged_epoch}: the training loss became NaN/inf, so "
             "the weights are useless. Lower the learning rate (or pick another optimizer)."
         )
     else:
-        errors, size = metrics["eval_errors"], metrics["eval_size"]
+        errors, size = int(metrics.eval_errors or 0), metrics.eval_size
         interval = wilson_interval(errors, size)
         st.success(
             f"Finished: {eval_name} error **{result.eval_error:.2%} = {errors}/{size}** "
             f"(95% Wilson interval {interval.lower:.2%} – {interval.upper:.2%}), model of epoch "
-            f"{metrics['kept_epoch']}."
+            f"{metrics.kept_epoch}."
         )
     if job_from_store:
         st.caption("Taken from the run store: not trained again.")
@@ -127,7 +129,7 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
     if best is not None:
         columns[0].metric("Best epoch", best.epoch, help=f"minimum {eval_name} error")
         columns[1].metric(f"Minimum {eval_name} error", f"{best.eval_error:.2%}")
-        columns[2].metric("Training error (kept model)", f"{metrics['train_error']:.2%}")
+        columns[2].metric("Training error (kept model)", f"{metrics.train_error:.2%}")
     seconds = history.get("seconds", [])
     if seconds:
         columns[3].metric("Seconds per epoch", f"{sum(seconds) / len(seconds):.2f}")
@@ -139,21 +141,19 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
     provenance = result.provenance
     st.markdown("**Provenance**")
     rows = {
-        "device": f"{provenance.get('device_name')}, "
-        + plural(int(provenance.get("threads") or 0), "thread"),
-        "torch / python": f"{provenance.get('torch')} / {provenance.get('python')}",
-        "date (UTC)": str(provenance.get("date")),
-        "seconds (whole run)": f"{provenance.get('seconds')}",
-        "code version / git commit": f"{provenance.get('code_version')} / "
-        f"{provenance.get('git_commit')}",
+        "device": f"{provenance.device_name}, " + plural(provenance.threads or 0, "thread"),
+        "torch / python": f"{provenance.torch} / {provenance.python}",
+        "date (UTC)": str(provenance.date),
+        "seconds (whole run)": f"{provenance.seconds}",
+        "code version / git commit": f"{provenance.code_version} / {provenance.git_commit}",
         "store key": result_key(result),
     }
     st.table(pd.DataFrame({"value": list(rows.values())}, index=list(rows)))
-    st.page_link("pages/exercise1_curves.py", label="Plot it against other runs (exercise 1)")
+    st.page_link(page_file("exercise1_curves.py"), label="Plot it against other runs (exercise 1)")
 
 
 def result_key(result: RunResult) -> str:
-    return run_key(result.config, str(result.provenance.get("code_version")))
+    return run_key(result.config, result.provenance.code_version)
 
 
 def run_section(key: str) -> None:
@@ -202,6 +202,13 @@ st.markdown(
     "the run trains in the background, keeps going when you switch pages or reload, and lands in "
     "the run store."
 )
+if os.environ.get("MLP_EPHEMERAL_STORE") == "1":  # set by the Community Cloud entrypoint
+    st.info(
+        "Runs trained on this server are not kept after the app sleeps or reboots: they live on "
+        "its disk only. The results on the other pages come from the store committed in `runs/`, "
+        "which stays.",
+        icon=":material/cloud:",
+    )
 current = attached_key()
 if current:
     # A reloaded page (a fresh session with ?job= only) shows the followed run's config in the form.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,8 @@ import torch
 
 from mlp_core.config import CODE_VERSION, RunConfig
 from mlp_core.data.splits import Split
-from mlp_core.results import RunResult
+from mlp_core.results import Provenance, RunMetrics, RunResult
+from mlp_core.store.entry import StoredRun
 from mlp_core.store.run_store import RunStore
 
 
@@ -30,7 +32,10 @@ def overfitting_history(epochs: int, best: int) -> dict[str, list[float]]:
 
 
 def fake_result(
-    config: RunConfig, history: dict[str, list[float]], status: str = "finished"
+    config: RunConfig,
+    history: dict[str, list[float]],
+    status: str = "finished",
+    version: str = CODE_VERSION,
 ) -> RunResult:
     """A `RunResult` of ``config`` with ``history`` (last epoch kept), as the trainer would store it."""
     size = config.eval_size
@@ -42,28 +47,61 @@ def fake_result(
         status=status,
         history=history,
         best_epoch=best,
-        metrics={
-            "eval_error": math.nan if diverged else last,
-            "eval_errors": None if diverged else round(last * size),
-            "eval_size": size,
-            "train_error": history["train_error"][-1] if history["epoch"] else math.nan,
-            "epochs_run": len(history["epoch"]),
-            "kept_epoch": len(history["epoch"]),
-            "diverged_epoch": len(history["epoch"]) + 1 if diverged else None,
-        },
+        metrics=RunMetrics(
+            eval_error=math.nan if diverged else last,
+            eval_errors=None if diverged else round(last * size),
+            eval_size=size,
+            train_error=history["train_error"][-1] if history["epoch"] else math.nan,
+            epochs_run=len(history["epoch"]),
+            kept_epoch=len(history["epoch"]),
+            diverged_epoch=len(history["epoch"]) + 1 if diverged else None,
+        ),
         predictions=np.zeros(size, dtype=np.uint8),
         confidence=np.ones(size, dtype=np.float16),
-        provenance={
-            "code_version": CODE_VERSION,
-            "torch": "test",
-            "python": "test",
-            "device": "cpu",
-            "device_name": "synthetic",
-            "threads": 1,
-            "date": "2026-01-01T00:00:00+00:00",
-            "seconds": 1.5 * len(history["epoch"]),
-        },
+        provenance=Provenance(
+            code_version=version,
+            torch="test",
+            python="test",
+            device="cpu",
+            device_name="synthetic",
+            threads=1,
+            date="2026-01-01T00:00:00+00:00",
+            seconds=1.5 * len(history["epoch"]),
+        ),
     )
+
+
+def stored_run(
+    config: RunConfig,
+    errors: int,
+    key: str = "0123456789abcdef",
+    *,
+    version: str = CODE_VERSION,
+    status: str = "finished",
+    best_epoch: int | None = None,
+    seconds: float = 10.0,
+    device_name: str = "synthetic",
+) -> StoredRun:
+    """An in-memory `StoredRun` of ``config`` with ``errors`` evaluation errors, for functions that
+    read the store's entries (no disk: its key and path are made up)."""
+    epochs = config.epochs
+    history = overfitting_history(epochs, best_epoch or epochs)
+    result = fake_result(config, history, status, version)
+    metrics = replace(
+        result.metrics,
+        eval_errors=None if status == "diverged" else errors,
+        eval_error=math.nan if status == "diverged" else errors / config.eval_size,
+    )
+    parts = result.parts() | {
+        "metrics": metrics,
+        "best_epoch": best_epoch or epochs,
+        "provenance": replace(result.provenance, seconds=seconds, device_name=device_name),
+    }
+    return StoredRun(
+        **parts,
+        key=key, code_version=version, path=Path("/nonexistent") / key, arrays_sha256="",
+        arrays_size=None,
+    )  # fmt: skip
 
 
 def store_handout_runs(root: Path, best_short: int = 12, best_long: int = 9) -> RunStore:

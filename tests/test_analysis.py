@@ -13,7 +13,8 @@ from synthetic_runs import fake_result
 
 from mlp_core.config import RunConfig
 from mlp_core.report import analysis
-from mlp_core.store.run_store import RunStore, index_records
+from mlp_core.store.index import index_frame
+from mlp_core.store.run_store import RunStore
 
 BASE = RunConfig()
 
@@ -38,7 +39,7 @@ def store_of(tmp_path, runs: list[tuple[RunConfig, float]], diverged=()) -> RunS
 
 
 def frame_of(store: RunStore):
-    return analysis.runs_frame(index_records(store))
+    return analysis.runs_frame(index_frame(store.entries()))
 
 
 def test_seeds_are_averaged_diverged_counted_and_missing_kept(tmp_path):
@@ -62,11 +63,9 @@ def test_seeds_are_averaged_diverged_counted_and_missing_kept(tmp_path):
 
 def test_only_the_newest_code_version_of_a_run_counts(tmp_path):
     store = store_of(tmp_path, [(BASE, 0.02)])
-    old = fake_result(BASE, history([0.5, 0.9]))
-    old.provenance["code_version"] = "0"
-    store.save(old)
+    store.save(fake_result(BASE, history([0.5, 0.9]), version="0"))
     frame = frame_of(store)
-    assert len(index_records(store)) == 2 and len(frame) == 1
+    assert len(list(store.entries())) == 2 and len(frame) == 1
     assert frame["eval_error"].iloc[0] == pytest.approx(0.02)
 
 
@@ -134,10 +133,10 @@ def test_missing_configs_respects_seeds(tmp_path):
     frame = frame_of(store_of(tmp_path, [(BASE, 0.02)]))
     wanted = [BASE, replace(BASE, seed=1), BASE]
     assert analysis.missing_configs(frame, wanted) == [replace(BASE, seed=1)]
-    assert analysis.missing_configs(analysis.runs_frame([]), wanted[:1]) == wanted[:1]
+    assert analysis.missing_configs(analysis.runs_frame(index_frame([])), wanted[:1]) == wanted[:1]
 
 
-def test_cells_match_index_records_hidden_text():
+def test_cells_match_the_index_hidden_text():
     assert analysis.hidden_text(()) == "none"
     config = replace(BASE, hidden=(300, 300))
     assert (

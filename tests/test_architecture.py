@@ -30,8 +30,10 @@ def test_mlp_core_never_imports_streamlit():
 
 def test_reading_the_run_index_does_not_import_torch():
     code = (
-        "import sys; from mlp_core.store.run_store import RunStore, index_records; "
-        "index_records(RunStore()); print('torch' in sys.modules)"
+        "import sys; from mlp_core.store.run_store import RunStore; "
+        "from mlp_core.store.index import index_frame; "
+        "store = RunStore(); index_frame(store.entries()); store.load_key(next(store.entries()).key); "
+        "print('torch' in sys.modules)"
     )
     completed = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120

@@ -35,12 +35,12 @@ def assert_same_runs(singles, stacked) -> None:
     for one, many in zip(singles, stacked, strict=True):
         assert many.config == one.config
         assert (many.status, many.best_epoch) == (one.status, one.best_epoch)
-        assert many.metrics["epochs_run"] == one.metrics["epochs_run"]
-        assert many.metrics["diverged_epoch"] == one.metrics["diverged_epoch"]
+        assert many.metrics.epochs_run == one.metrics.epochs_run
+        assert many.metrics.diverged_epoch == one.metrics.diverged_epoch
         for column in COMPARED:
             assert many.history[column] == pytest.approx(one.history[column], abs=1e-4), column
         if one.status == "finished":
-            assert many.metrics["eval_errors"] == one.metrics["eval_errors"]
+            assert many.metrics.eval_errors == one.metrics.eval_errors
             assert (many.predictions == one.predictions).all()
             assert many.confidence == pytest.approx(one.confidence, abs=1e-3)
 
@@ -80,7 +80,7 @@ def test_patience_and_divergence_are_decided_per_model():
     ]
     singles = [train(c, split=split) for c in configs]
     assert [r.status for r in singles] == ["finished", "diverged", "finished"]
-    assert singles[0].metrics["epochs_run"] != singles[2].metrics["epochs_run"]
+    assert singles[0].metrics.epochs_run != singles[2].metrics.epochs_run
     assert_same_runs(singles, train_stack(configs, split=split))
 
 

@@ -15,8 +15,8 @@ import torch
 from test_cli import run_cli
 
 from mlp_core.cli.main import main, report_error
-from mlp_core.data import files
-from mlp_core.data.idx import encode_idx
+from mlp_core.data import files, sources
+from mlp_core.data.files import encode_idx
 
 PROG = "python -m mlp_core"
 
@@ -145,7 +145,7 @@ def fake_mnist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         raise OSError("Name or service not known")
 
     monkeypatch.setitem(files.CHECKSUMS, "mnist", checksums)
-    monkeypatch.setitem(files.SOURCES, "mnist", (offline,))
+    monkeypatch.setitem(sources.SOURCES, "mnist", (offline,))
     monkeypatch.setenv("MLP_DATA_DIR", str(tmp_path / "data"))
     return folder
 

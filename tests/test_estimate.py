@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from synthetic_runs import stored_run
 
 from mlp_core.config import RunConfig, version_order
 from mlp_core.sweep.estimate import (
@@ -15,16 +16,9 @@ from mlp_core.sweep.estimate import (
 )
 
 
-def record(config: RunConfig, seconds: float, version: str, device_name: str = "cpu (x)") -> dict:
-    """An `index_records` row: every config field (``hidden`` as text), provenance, epochs run."""
-    return {
-        **config.to_dict(),
-        "hidden": "-".join(map(str, config.hidden)) or "none",
-        "device_name": device_name,
-        "code_version": version,
-        "seconds": seconds,
-        "epochs_run": config.epochs,
-    }
+def record(config: RunConfig, seconds: float, version: str, device_name: str = "cpu (x)"):
+    """A stored run of ``config`` that took ``seconds`` on ``device_name`` (all its epochs run)."""
+    return stored_run(config, 100, version=version, seconds=seconds, device_name=device_name)
 
 
 def test_a_stored_run_of_the_newest_engine_predicts_its_own_cost():

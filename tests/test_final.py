@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -12,48 +11,39 @@ import pandas as pd
 import pytest
 import torch
 from conftest import synthetic_split
+from synthetic_runs import stored_run
 
 from mlp_core.config import RunConfig
 from mlp_core.data import splits
 from mlp_core.report import final_tables, model_choice, stats
 from mlp_core.store import baselines
-from mlp_core.store.run_store import record_config
+from mlp_core.store.entry import StoredRun
+from mlp_core.store.index import index_frame
 
 
-def row(config: RunConfig, errors: int, key: str, **extra: Any) -> dict[str, Any]:
-    """An ``index_records`` row of a finished run of ``config`` with ``errors`` evaluation errors."""
-    size = config.eval_size
-    values = {name: value for name, value in config.to_dict().items() if name != "hidden"}
-    return {
-        "key": key,
-        "code_version": "1",
-        "status": "finished",
-        **values,
-        "hidden": "-".join(map(str, config.hidden)) or "none",
-        "eval_error": errors / size,
-        "eval_errors": errors,
-        "eval_size": size,
-        "best_epoch": config.epochs,
-        **extra,
-    }
+def row(config: RunConfig, errors: int, key: str, **extra: Any) -> StoredRun:
+    """A stored run of ``config`` (code version 1) with ``errors`` evaluation errors."""
+    return stored_run(config, errors, key, version="1", **extra)
 
 
-class PoisonedTestRow(Mapping[str, Any]):
-    """A test-split row that fails the test if anything but its ``split`` is read."""
+#: What model selection may read of a test run: its config (for its split), nothing else.
+ALLOWED = frozenset({"config", "__class__", "__dict__", "__dataclass_fields__"})
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self._values = values
 
-    def __getitem__(self, name: str) -> Any:
-        if name != "split":
-            pytest.fail(f"model selection read {name!r} of a split='test' row")
-        return self._values[name]
+class PoisonedTestRun(StoredRun):
+    """A test-split run that fails the test if anything but its config is read."""
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
+    def __getattribute__(self, name: str) -> Any:
+        if name.startswith("__") or name in ALLOWED or name == "unpoisoned":
+            return super().__getattribute__(name)
+        pytest.fail(f"model selection read {name!r} of a split='test' run")
 
-    def __len__(self) -> int:
-        return len(self._values)
+    def unpoisoned(self) -> StoredRun:
+        return StoredRun(**{f.name: object.__getattribute__(self, f.name) for f in fields(self)})
+
+
+def poisoned(run: StoredRun) -> PoisonedTestRun:
+    return PoisonedTestRun(**{f.name: getattr(run, f.name) for f in fields(run)})
 
 
 HANDOUT = RunConfig()
@@ -61,21 +51,21 @@ WIDE = RunConfig(hidden=(800, 800))
 PATIENT = RunConfig(hidden=(100,), epochs=100, stopping="patience")
 
 
-def records() -> list[Mapping[str, Any]]:
-    rows: list[Mapping[str, Any]] = [
+def records() -> list[StoredRun]:
+    rows: list[StoredRun] = [
         row(HANDOUT, 110, "h0"),
         row(replace(HANDOUT, seed=1), 100, "h1"),
         row(replace(HANDOUT, seed=2), 105, "h2"),
         row(WIDE, 100, "w0"),  # mean 100 < 105 of the handout's three seeds
         row(PATIENT, 120, "p0", best_epoch=13),
         row(replace(PATIENT, seed=1), 121, "p1", best_epoch=18),
-        row(RunConfig(hidden=(50,)), 90, "diverged", status="diverged", eval_errors=None),
+        row(RunConfig(hidden=(50,)), 90, "diverged", status="diverged"),
     ]
     # Test rows with errors far below any validation run: picking by test error would choose them.
     for index, config in enumerate(
         [RunConfig(split="test", hidden=(10,)), replace(WIDE, split="test")]
     ):
-        rows.append(PoisonedTestRow(row(config, 1, f"t{index}")))
+        rows.append(poisoned(row(config, 1, f"t{index}")))
     return rows
 
 
@@ -109,7 +99,7 @@ def test_allowed_pool_restricts_the_choice():
 
 def test_no_validation_run_is_a_clear_error():
     with pytest.raises(ValueError, match="no finished validation run"):
-        model_choice.best_candidate([r for r in records() if isinstance(r, PoisonedTestRow)])
+        model_choice.best_candidate([r for r in records() if isinstance(r, PoisonedTestRun)])
 
 
 def test_final_config_of_a_fixed_run_is_the_same_config_on_test():
@@ -129,16 +119,18 @@ def test_final_config_of_a_patience_run_stops_at_its_best_epoch():
 
 
 def test_stored_test_runs_match_config_and_seeds():
-    plain = [dict(r._values) if isinstance(r, PoisonedTestRow) else r for r in records()]
+    plain = [r.unpoisoned() if isinstance(r, PoisonedTestRun) else r for r in records()]
     found = model_choice.stored_test_runs(plain, replace(WIDE, split="test"), [0, 1])
-    assert list(found) == [0] and found[0]["key"] == "t1"
+    assert list(found) == [0] and found[0].key == "t1"
     with pytest.raises(ValueError, match="split='test'"):
         model_choice.stored_test_runs(plain, WIDE, [0])
 
 
-def test_record_config_round_trips_index_rows():
-    for config in (HANDOUT, RunConfig(hidden=()), PATIENT):
-        assert record_config(row(config, 1, "k")) == config
+def test_index_rows_carry_their_config_not_a_label():
+    configs = [HANDOUT, RunConfig(hidden=()), PATIENT]
+    frame = index_frame(row(config, 1, "k") for config in configs)
+    assert list(frame["config"]) == configs
+    assert list(frame["hidden"]) == ["500-300", "none", "100"]  # display text only
 
 
 def test_validation_indices_stay_inside_the_official_training_set():

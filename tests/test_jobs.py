@@ -16,7 +16,7 @@ from synthetic_runs import synthetic_split
 import mlp_core.engine.train
 from mlp_core.config import RunConfig
 from mlp_core.store.jobs import JobQueue, submit_training, training_key
-from mlp_core.store.run_store import RunStore, index_records
+from mlp_core.store.run_store import RunStore
 
 #: Long enough never to finish during a test, fast per epoch on the synthetic split.
 ENDLESS = RunConfig(hidden=(8,), epochs=10000, batch_size=50)
@@ -104,7 +104,7 @@ def test_concurrent_identical_requests_train_once(
     assert queue.wait(again.key).status == "finished"
     assert again.last("done")["from_store"] is True
     assert train_calls == [TINY]
-    assert len([row for row in index_records(store)]) == 1
+    assert len(list(store.entries())) == 1
 
 
 def test_diverged_run_is_recorded_as_diverged(store: RunStore) -> None:
@@ -113,11 +113,11 @@ def test_diverged_run_is_recorded_as_diverged(store: RunStore) -> None:
     job = submit_training(queue, config, store)
     assert queue.wait(job.key).status == "finished"  # the job ran to its end ...
     assert job.result.status == "diverged"  # ... and its run diverged
-    epoch = job.result.metrics["diverged_epoch"]
+    epoch = job.result.metrics.diverged_epoch
     assert 1 <= epoch <= config.epochs
     assert len(job.result.history["epoch"]) == epoch - 1  # only the finite epochs before it
-    [row] = index_records(store)
-    assert row["status"] == "diverged" and row["key"] == training_key(config)
+    [entry] = store.entries()
+    assert entry.status == "diverged" and entry.key == training_key(config)
 
 
 def test_queue_runs_at_most_max_running_in_submission_order() -> None:

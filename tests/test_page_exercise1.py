@@ -46,7 +46,7 @@ def expected_best_epochs(store: RunStore) -> dict[str, tuple[int, float]]:
     """Epoch (1-based argmin) and value of minimum validation error, from the stored files."""
     expected = {}
     for entry in store.entries():
-        errors = entry.summary["history"]["eval_error"]
+        errors = entry.history["eval_error"]
         expected[entry.config.label()] = (int(np.argmin(errors)) + 1, min(errors))
     return expected
 

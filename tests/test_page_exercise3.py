@@ -3,7 +3,7 @@ gets a message, and the report zip holds every file its README lists.
 
 The tiny world: validation runs and final runs of small MLPs trained on synthetic digits
 (`conftest.synthetic_split`), a kNN baseline measured on them, and a fake "official test set" of
-2000 synthetic images standing in for MNIST's 10000 (the page reads it through ``splits.load_arrays``).
+2000 synthetic images standing in for MNIST's 10000 (the page reads it through ``ui.exercise3._test_set``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from mlp_core.engine.train import train
 from mlp_core.report import export, model_choice, stats
 from mlp_core.report.tables import interval_text
 from mlp_core.store import baselines
-from mlp_core.store.run_store import RunStore, index_records
+from mlp_core.store.entry import StoredRun
+from mlp_core.store.run_store import RunStore
+from ui import exercise3
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "exercise3_final.py"
@@ -44,7 +46,7 @@ def world(tmp_path_factory) -> dict:
     validation, test = synthetic_split(600, 200, seed=0), synthetic_split(600, 2000, seed=1)
     for config in VALIDATION_CONFIGS:
         store.save(train(config, split=validation, device="cpu"))
-    best = model_choice.best_candidate(index_records(store))
+    best = model_choice.best_candidate(store.entries())
     for seed in (0, 1):
         store.save(train(model_choice.final_config(best, seed), split=test, device="cpu"))
     store.save(train(RunConfig(hidden=(), split="test", epochs=3), split=test, device="cpu"))
@@ -60,16 +62,18 @@ def world(tmp_path_factory) -> dict:
 def app(world, monkeypatch) -> AppTest:
     monkeypatch.setenv("MLP_RUNS_DIR", str(world["folder"] / "store"))
     monkeypatch.setenv("MLP_BASELINES_DIR", str(world["folder"] / "baselines"))
-    monkeypatch.setattr(splits, "load_arrays", lambda name, root=None: world["arrays"])
+    arrays = world["arrays"]  # the page reads the test set with NumPy (`ui.exercise3._test_set`)
+    test_set = (arrays.test_labels.numpy(), arrays.test_images.numpy())
+    monkeypatch.setattr(exercise3, "_test_set", lambda dataset, root: test_set)
     at = AppTest.from_file(str(PAGE), default_timeout=120)
     at.run()
     assert not at.exception, [exception.value for exception in at.exception]
     return at
 
 
-def final_run(world, seed: int = 0) -> dict:
+def final_run(world, seed: int = 0) -> StoredRun:
     config = model_choice.final_config(world["best"], seed)
-    return model_choice.stored_test_runs(index_records(world["store"]), config, [seed])[seed]
+    return model_choice.stored_test_runs(world["store"].entries(), config, [seed])[seed]
 
 
 def markdown(at: AppTest) -> str:
@@ -85,8 +89,8 @@ def test_page_chooses_the_best_validation_config(app, world):
 def test_printed_intervals_are_the_stats_functions_output(app, world, confidence):
     app.number_input(key=f"{P}confidence").set_value(confidence).run()
     assert not app.exception
-    row = final_run(world)
-    errors, n = row["eval_errors"], row["eval_size"]
+    run = final_run(world)
+    errors, n = run.metrics.eval_errors, run.metrics.eval_size
     text = markdown(app)
     for method in stats.METHODS:
         interval = stats.error_interval(errors, n, confidence, method)
@@ -98,7 +102,7 @@ def test_printed_intervals_are_the_stats_functions_output(app, world, confidence
 
 
 def test_two_seeds_give_a_t_interval(app, world):
-    rates = [final_run(world, seed)["eval_error"] for seed in (0, 1)]
+    rates = [final_run(world, seed).eval_error for seed in (0, 1)]
     spread = stats.mean_t_interval(rates)
     assert f"[{100 * spread.lower:.2f}, {100 * spread.upper:.2f}]%" in markdown(app)
 

@@ -20,7 +20,7 @@ import mlp_core.engine.train
 from mlp_core.config import RunConfig
 from mlp_core.data import files
 from mlp_core.store.jobs import training_key
-from mlp_core.store.run_store import RunStore, index_records
+from mlp_core.store.run_store import RunStore
 from ui import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,7 +100,7 @@ def test_tiny_run_finishes_lands_in_store_and_is_not_trained_twice(
     assert "Finished: validation error" in texts(again.success)
     assert synthetic == [TINY], "the stored config was trained again"
     assert jobs.job_queue().get(key) is job, "a second job was queued"
-    assert len(index_records(store)) == 1
+    assert len(list(store.entries())) == 1
 
 
 def test_reload_reattaches_to_a_running_job_and_cancel_stops_it(
@@ -182,8 +182,8 @@ def test_tiny_run_on_real_mnist(store: RunStore) -> None:
     assert jobs.job_queue().wait(training_key(TINY), timeout=180).status == "finished"
     at.run()
     result = store.load(TINY)
-    assert result.metrics["eval_size"] == 6000 and result.eval_error < 0.5
-    assert f"= {result.metrics['eval_errors']}/6000" in texts(at.success)
+    assert result.metrics.eval_size == 6000 and result.eval_error < 0.5
+    assert f"= {result.metrics.eval_errors}/6000" in texts(at.success)
     assert time.time() - started < 180
 
 

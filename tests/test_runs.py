@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 import mlp_core.config
 from mlp_core.config import RunConfig
 from mlp_core.engine.train import train
-from mlp_core.store.run_store import RunStore, index_records, read_entry
+from mlp_core.store.run_store import RunStore, read_entry
 
 TINY = RunConfig(hidden=(16,), batch_size=50, epochs=2, validation_size=200)
 CURRENT = mlp_core.config.CODE_VERSION
@@ -48,14 +49,13 @@ def test_stored_runs_survive_a_code_version_change(tmp_store, counting_train, mo
     assert not from_store  # the new code computes its own run...
     assert old_path.exists()  # ...and the old one is still there, readable, listed with its version
     assert read_entry(old_path).history == old.history
-    versions = sorted(row["code_version"] for row in index_records(tmp_store))
+    versions = sorted(entry.code_version for entry in tmp_store.entries())
     assert versions == sorted([CURRENT, NEXT])
     assert tmp_store.load(TINY, code_version=CURRENT) is not None
 
 
 def _with_version(result, version):
-    result.provenance["code_version"] = version
-    return result
+    return replace(result, provenance=replace(result.provenance, code_version=version))
 
 
 def test_corrupt_entry_is_reported_moved_aside_and_recomputed(tmp_store, counting_train, caplog):
@@ -76,8 +76,8 @@ def test_half_written_summary_is_skipped_by_the_index(tmp_store, counting_train)
     broken = tmp_store.root / f"v{CURRENT}" / "0123456789abcdef"
     broken.mkdir()
     (broken / "summary.json").write_text('{"config": ')
-    rows = index_records(tmp_store)
-    assert len(rows) == 1 and rows[0]["hidden"] == "16"
+    entries = list(tmp_store.entries())
+    assert len(entries) == 1 and entries[0].config.hidden == (16,)
 
 
 def test_cancelled_runs_are_not_stored(tmp_store, tiny_split):
@@ -98,7 +98,7 @@ def test_diverged_runs_are_stored_as_diverged(tmp_store, tiny_split):
     assert result.status == "diverged"
     summary = json.loads((tmp_store.path_for(config, CURRENT) / "summary.json").read_text())
     assert summary["status"] == "diverged"
-    assert index_records(tmp_store)[0]["status"] == "diverged"
+    assert next(tmp_store.entries()).status == "diverged"
 
 
 def test_summary_is_readable_json_with_provenance(tmp_store, counting_train):
@@ -126,8 +126,8 @@ def test_a_committed_run_is_reproduced_by_this_code():
     assert stored is not None, "the committed store lacks the current code version's 784-100-10 run"
     fresh = train(config, device="cpu")
     compared = ("train_loss", "train_error", "eval_loss", "eval_error", "learning_rate")
-    same_machine = stored.provenance["device_name"] == device_name(resolve_device("cpu")) and (
-        stored.provenance["threads"] == torch.get_num_threads()
+    same_machine = stored.provenance.device_name == device_name(resolve_device("cpu")) and (
+        stored.provenance.threads == torch.get_num_threads()
     )
     for column in compared:
         if same_machine:

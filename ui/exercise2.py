@@ -6,12 +6,15 @@ Session-state keys carry the page's prefix ``ex2_``.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 import vl_convert
 
 from mlp_core.config import DEFAULT_LEARNING_RATES, RunConfig
 from mlp_core.report import analysis, curves
+from mlp_core.store.entry import StoredRun
 from mlp_core.sweep.spec import expand_sets, load_spec
 from ui import jobs, store
 from ui.learning_curves import curves_chart
@@ -54,14 +57,15 @@ def csv_download(frame: pd.DataFrame, name: str, label: str = "CSV") -> None:
 def downloads(chart, name: str, table: pd.DataFrame | None = None) -> None:
     """An "Export" popover: the chart as PNG and SVG (rendered by vl-convert only when clicked)
     and ``table`` as CSV."""
-    spec = chart.to_json()
+    # The spec too is made only on a click: serialising every chart on every rerun cost a
+    # large part of the page's time.
     with st.popover("Export", icon=":material/download:"):
         st.download_button(
-            "Chart as PNG", data=lambda: vl_convert.vegalite_to_png(spec, scale=2),
+            "Chart as PNG", data=lambda: vl_convert.vegalite_to_png(chart.to_json(), scale=2),
             file_name=f"{name}.png", mime="image/png", key=f"{P}png_{name}",
         )  # fmt: skip
         st.download_button(
-            "Chart as SVG", data=lambda: vl_convert.vegalite_to_svg(spec),
+            "Chart as SVG", data=lambda: vl_convert.vegalite_to_svg(chart.to_json()),
             file_name=f"{name}.svg", mime="image/svg+xml", key=f"{P}svg_{name}",
         )  # fmt: skip
         if table is not None:
@@ -91,15 +95,11 @@ def stopping_configs(sets: dict[str, list[RunConfig]]) -> tuple[RunConfig, RunCo
     return sets["seeds"][0], by_rule["fixed"], by_rule["patience"]
 
 
-def summaries_by_key() -> dict[str, dict]:
-    return {row["key"]: row for row in store.summaries()}
-
-
-def table_section(records: list[dict]) -> str | None:
-    """Filterable, sortable table of every stored run; returns the key of a clicked row."""
+def table_section(index: pd.DataFrame) -> str | None:
+    """Filterable, sortable table of every stored run (the store's ``index``); returns the key of a
+    clicked row."""
     st.subheader("All runs")
-    table = pd.DataFrame(records)
-    table = table[[column for column in TABLE_COLUMNS if column in table]]
+    table = index[[column for column in TABLE_COLUMNS if column in index]]
     for column, name in zip(
         st.columns(4), ("split", "optimizer", "activation", "status"), strict=True
     ):
@@ -139,14 +139,19 @@ def new_selection(source: str, value: object) -> bool:
     return changed
 
 
-def curves_section(records: list[dict], picked: str | None, best_key: str | None) -> None:
+def _order(entry: StoredRun) -> tuple[str, bool, float]:
+    error = entry.metrics.eval_error
+    return entry.config.split, math.isnan(error), error
+
+
+def curves_section(picked: str | None, best_key: str | None) -> None:
+    """One stored run's curves: ``picked`` (a key clicked elsewhere), else the last one shown, else
+    ``best_key``."""
     st.subheader("Learning curves of a run")
-    summaries = summaries_by_key()
-    ordered = sorted(records, key=lambda r: (r["split"], pd.isna(r["eval_error"]), r["eval_error"]))
-    keys = [row["key"] for row in ordered if row["key"] in summaries]
+    runs = store.runs_by_key()
+    keys = [entry.key for entry in sorted(runs.values(), key=_order)]
     labels = {
-        key: f"{RunConfig.from_dict(summaries[key]['config']).label()} · "
-        f"{summaries[key]['config']['split']} · {summaries[key]['status']}"
+        key: f"{runs[key].config.label()} · {runs[key].config.split} · {runs[key].status}"
         for key in keys
     }
     if picked in labels:
@@ -154,21 +159,21 @@ def curves_section(records: list[dict], picked: str | None, best_key: str | None
     elif st.session_state.get(f"{P}run") not in labels:
         st.session_state[f"{P}run"] = best_key if best_key in labels else keys[0]
     key = st.selectbox("Run", keys, format_func=labels.get, key=f"{P}run")
-    summary, metrics = summaries[key], summaries[key]["metrics"]
-    if summary["status"] == "diverged":
-        st.error(f"This run diverged at epoch {metrics['diverged_epoch']}: its loss blew up.")
+    entry, metrics = runs[key], runs[key].metrics
+    if entry.status == "diverged":
+        st.error(f"This run diverged at epoch {metrics.diverged_epoch}: its loss blew up.")
     else:
         st.markdown(
-            f"Evaluation error **{100 * metrics['eval_error']:.2f}%** ({metrics['eval_errors']}/"
-            f"{metrics['eval_size']}), weights of epoch {metrics.get('kept_epoch')}; lowest at "
-            f"epoch {summary['best_epoch']}."
+            f"Evaluation error **{100 * metrics.eval_error:.2f}%** ({metrics.eval_errors}/"
+            f"{metrics.eval_size}), weights of epoch {metrics.kept_epoch}; lowest at "
+            f"epoch {entry.best_epoch}."
         )
-    history = summary["history"]
-    if history.get("epoch"):
-        runs, splits = {labels[key]: history}, {labels[key]: summary["config"]["split"]}
-        chart = curves_chart(curves.curves_frame(runs, splits), curves.best_epochs_frame(runs))
+    if entry.history["epoch"]:
+        histories, splits = {labels[key]: entry.history}, {labels[key]: entry.config.split}
+        frame = curves.curves_frame(histories, splits)
+        chart = curves_chart(frame, curves.best_epochs_frame(histories))
         st.altair_chart(chart, width="stretch")
-        downloads(chart, "learning_curves", curves.curves_frame(runs, splits))
+        downloads(chart, "learning_curves", frame)
 
 
 def launch_section(frame: pd.DataFrame, specs: dict[str, dict[str, list[RunConfig]]]) -> None:

@@ -17,6 +17,7 @@ from mlp_core.config import RunConfig
 from mlp_core.report import tables
 from mlp_core.results import RunResult
 from mlp_core.store import baselines
+from mlp_core.store.entry import StoredRun
 from mlp_core.sweep.spec import SPEC_DIR, expand, load_spec
 from ui import jobs, store
 
@@ -72,26 +73,43 @@ def knn_baseline() -> tuple[dict[str, Any] | None, str | None]:
         return None, str(error)
 
 
+@st.cache_data(show_spinner=False, max_entries=2, ttl=300)
+def _test_set(dataset: str, root: str) -> tuple[np.ndarray, np.ndarray] | str:
+    # (labels, images), or why they cannot be had: a failure is cached too (for the ttl, 5 min),
+    # so that reruns do not start a fetch each.
+    from mlp_core.data.files import DataError, read_verified
+    from mlp_core.data.sources import fetch_in_child
+
+    try:
+        # A child process fetches what is missing: torchvision's download imports torch, which
+        # this page never does (it only reads stored results).
+        fetch_in_child(dataset, Path(root))
+        labels = read_verified(dataset, "t10k-labels-idx1-ubyte", Path(root))
+        images = read_verified(dataset, "t10k-images-idx3-ubyte", Path(root))
+    except DataError as error:
+        return str(error)
+    return labels.astype(np.int64), images
+
+
 def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
     """(labels (10000,) int64, images (10000, 28, 28) uint8) of the official test set, or None
     with a warning drawn when the data are not available here."""
-    from mlp_core.data import splits
-    from mlp_core.data.files import DataError
+    from mlp_core.data.files import data_root
 
-    try:
-        arrays = splits.load_arrays(dataset)
-    except DataError as error:
+    with st.spinner(f"Reading the {dataset} test images (fetched once per server)..."):
+        found = _test_set(dataset, str(data_root().resolve()))
+    if isinstance(found, str):
         st.warning(
-            f"The {dataset} test images are not available here ({error}): paired tests, the "
+            f"The {dataset} test images are not available here ({found}): paired tests, the "
             "confusion matrix and the gallery need them. Run `python -m mlp_core data`."
         )
         return None
-    return arrays.test_labels.numpy(), arrays.test_images.numpy()
+    return found
 
 
-def result_of(row: dict[str, Any]) -> RunResult | None:
-    """The stored run of an ``index_records`` row (arrays included)."""
-    return store.stored_result(str(row["key"]), str(row["code_version"]))
+def result_of(entry: StoredRun) -> RunResult | None:
+    """The whole stored run of an entry (arrays included), or None if it turned out corrupt."""
+    return store.stored_result(entry.key, entry.code_version)
 
 
 @dataclass(frozen=True)
@@ -110,17 +128,15 @@ class FinalResult:
         return None if self.run is None else self.run.predictions
 
 
-def final_result(row: dict[str, Any]) -> FinalResult:
-    """`FinalResult` of an ``index_records`` row of a final (split="test") run."""
-    from mlp_core.store.run_store import record_config
-
+def final_result(entry: StoredRun) -> FinalResult:
+    """`FinalResult` of a finished final (split="test") run."""
     return FinalResult(
-        key=str(row["key"]),
-        label=record_config(row).label(seed=False, split=False),
-        errors=int(row["eval_errors"]),
-        n=int(row["eval_size"]),
-        source=f"runs/store key {row['key']}",
-        run=result_of(row),
+        key=entry.key,
+        label=entry.config.label(seed=False, split=False),
+        errors=int(entry.metrics.eval_errors or 0),  # finished runs (`stored_test_runs`) have it
+        n=entry.metrics.eval_size,
+        source=f"runs/store key {entry.key}",
+        run=result_of(entry),
     )
 
 
@@ -162,18 +178,18 @@ def stored_baselines(
 
     results, predictions, missing, notes = [], {}, [], []
     for name, config in TRAINED_BASELINES.items():
-        rows = model_choice.stored_test_runs(store.records(), config, [config.seed])
-        if not rows:
+        found = model_choice.stored_test_runs(store.runs(), config, [config.seed])
+        if not found:
             missing.append(config)
             continue
-        row = rows[config.seed]
-        if row["key"] == ours_key:
+        entry = found[config.seed]
+        if entry.key == ours_key:
             notes.append(f"{name} is the final configuration itself: not repeated as a baseline.")
             continue
-        source = f"runs/store key {row['key']}"
-        errors, n = int(row["eval_errors"]), int(row["eval_size"])
+        source = f"runs/store key {entry.key}"
+        errors, n = int(entry.metrics.eval_errors or 0), entry.metrics.eval_size
         results.append(tables.MeasuredResult(name, errors, n, source, "baseline"))
-        run = result_of(row)
+        run = result_of(entry)
         if run is not None:
             predictions[name] = run.predictions
     knn, problem = knn_baseline()

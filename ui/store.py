@@ -10,11 +10,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from mlp_core.config import RunConfig
+from mlp_core.machine import training_device
 from mlp_core.results import RunResult
-from mlp_core.store.run_store import RunStore, index_records
+from mlp_core.store.entry import StoredRun
+from mlp_core.store.index import index_frame
+from mlp_core.store.run_store import RunStore
 from mlp_core.store.run_store import (
     current_code_version as current_code_version,  # re-exported for pages
 )
@@ -27,28 +31,32 @@ def store() -> RunStore:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _records(root: str, fingerprint: tuple[int, float]) -> list[dict[str, Any]]:
-    return index_records(RunStore(Path(root)))
+def _runs(root: str, fingerprint: tuple[int, float]) -> list[StoredRun]:
+    return list(RunStore(Path(root)).entries())
 
 
-def records() -> list[dict[str, Any]]:
-    """`index_records` of the store, cached until the store changes."""
+def runs() -> list[StoredRun]:
+    """The store's verified entries (`RunStore.entries`: typed, no arrays), cached until the store
+    changes."""
     run_store = store()
-    return _records(str(run_store.root), run_store.fingerprint())
+    return _runs(str(run_store.root), run_store.fingerprint())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _summaries(root: str, fingerprint: tuple[int, float]) -> list[dict[str, Any]]:
-    rows = []
-    for entry in RunStore(Path(root)).entries():
-        rows.append({"key": entry.key, "code_version": entry.code_version, **entry.summary})
-    return rows
+def _index(root: str, fingerprint: tuple[int, float]) -> pd.DataFrame:
+    return index_frame(_runs(root, fingerprint))
 
 
-def summaries() -> list[dict[str, Any]]:
-    """Every readable ``summary.json`` (plus ``key`` and ``code_version``), cached."""
+def index() -> pd.DataFrame:
+    """`index_frame` of the store (one row per entry, its ``config`` column the RunConfig),
+    cached until the store changes."""
     run_store = store()
-    return _summaries(str(run_store.root), run_store.fingerprint())
+    return _index(str(run_store.root), run_store.fingerprint())
+
+
+def runs_by_key() -> dict[str, StoredRun]:
+    """`runs` by store key (keys differ between code versions)."""
+    return {entry.key: entry for entry in runs()}
 
 
 def is_run_key(text: str) -> bool:
@@ -66,22 +74,21 @@ def stored_result(key: str, code_version: str | None = None) -> RunResult | None
     return store().load_key(key, code_version)
 
 
-@st.cache_resource(show_spinner=False)
 def device_name() -> tuple[str, str]:
-    """(device type, device name) training will use here, named as `train.provenance` names it."""
-    from mlp_core.engine.train import device_name as name_of
-    from mlp_core.engine.train import resolve_device
+    """(device type, device name) training will use here, named as `train.provenance` names it.
 
-    device = resolve_device()
-    return device.type, name_of(device)
+    Known without importing torch (`mlp_core.machine.training_device`), so that the report pages
+    showing cost estimates stay light.
+    """
+    return training_device()
 
 
 def cost_estimate(config: RunConfig) -> tuple[float, float, int]:
     """(seconds per epoch, total seconds, stored runs the speed comes from; 0 = default speed)."""
     device, name = device_name()
-    rows = records()
-    basis = sum(1 for row in rows if row.get("device_name") == name and row.get("seconds"))
-    flops = throughput(rows, name, device)
+    entries = runs()
+    basis = sum(1 for e in entries if e.provenance.device_name == name and e.provenance.seconds)
+    flops = throughput(entries, name, device)
     total = estimate_seconds(config, flops, device)
     return total / config.epochs, total, basis
 

@@ -16,6 +16,7 @@ from mlp_core.cli import baseline, bench, data, runs, sweep, train
 from mlp_core.cli.flags import Parser
 from mlp_core.data.files import DataError
 from mlp_core.machine import DeviceError
+from mlp_core.store.errors import StoreError
 from mlp_core.sweep.cluster import ClusterError
 
 #: Command modules, in the order ``--help`` lists them; each has ``register(commands)``.
@@ -24,6 +25,7 @@ COMMANDS = (train, runs, data, bench, sweep, baseline)
 #: Errors that say the machine, not the input, is the problem (exit status 1), with their prefix.
 ENVIRONMENT_ERRORS: tuple[tuple[type[BaseException], str], ...] = (
     (DataError, "data error"),
+    (StoreError, "store error"),
     (DeviceError, "device error"),
     (ClusterError, "cluster error"),
     (MemoryError, "out of memory"),

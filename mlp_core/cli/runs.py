@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 
 def command_runs(args: argparse.Namespace) -> int:
-    from mlp_core.store.run_store import RunStore, index_records
+    from mlp_core.store.index import hidden_text
+    from mlp_core.store.run_store import RunStore
 
-    rows = index_records(RunStore())
-    if not rows:
-        print("the store is empty")
+    store = RunStore()
+    entries = list(store.entries())  # verified; corrupt entries are reported and moved aside
+    if not entries:
+        print(f"the store {store.root} holds no run")
         return 0
     print(
         f"{'key':16}  {'v':>2}  {'status':8}  {'split':10}  {'hidden':12}  {'act':10}  "
         f"{'optimizer':12}  {'lr':>7}  {'ep':>4}  {'error %':>7}  {'seconds':>8}"
     )
-    for row in sorted(rows, key=lambda row: (row["split"], row["eval_error"])):
+    for entry in sorted(entries, key=_order):
+        config, metrics = entry.config, entry.metrics
         print(
-            f"{row['key']:16}  {row['code_version']:>2}  {row['status']:8}  {row['split']:10}  "
-            f"{row['hidden']:12}  {row['activation']:10}  {row['optimizer']:12}  "
-            f"{row['learning_rate']:7.3g}  {row['epochs_run']:4d}  "
-            f"{100 * row['eval_error']:7.2f}  {row['seconds'] or 0:8.1f}"
+            f"{entry.key:16}  {entry.code_version:>2}  {entry.status:8}  {config.split:10}  "
+            f"{hidden_text(config.hidden):12}  {config.activation:10}  {config.optimizer:12}  "
+            f"{config.learning_rate:7.3g}  {metrics.epochs_run:4d}  "
+            f"{100 * metrics.eval_error:7.2f}  {entry.provenance.seconds or 0:8.1f}"
         )
-    print(f"{len(rows)} runs")
+    print(f"{len(entries)} runs")
     return 0
+
+
+def _order(entry: Any) -> tuple[str, bool, float]:
+    error = entry.metrics.eval_error
+    return entry.config.split, math.isnan(error), 0.0 if math.isnan(error) else error
 
 
 def register(commands: Any) -> None:

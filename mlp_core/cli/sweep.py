@@ -46,13 +46,12 @@ def command_sweep(args: argparse.Namespace) -> int:
 def dry_run(spec: Any, configs: list[Any], store: Any, device_flag: str | None) -> int:
     """Print per set what is stored, what is missing and the estimated time of the missing."""
     from mlp_core.engine.train import device_name, resolve_device
-    from mlp_core.store.run_store import index_records
     from mlp_core.sweep.estimate import throughput
     from mlp_core.sweep.execution import plan_rows
     from mlp_core.sweep.spec import expand_sets
 
     device = resolve_device(device_flag)
-    rate = throughput(index_records(store), device_name(device), device.type)
+    rate = throughput(store.entries(), device_name(device), device.type)
     rows = plan_rows(expand_sets(spec), store, rate)
     print(f"sweep {spec.name}: {len(configs)} distinct runs; store {store.root}")
     print(f"{'set':24}  {'runs':>5}  {'stored':>6}  {'missing':>7}  {'estimate':>9}")

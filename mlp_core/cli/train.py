@@ -38,20 +38,20 @@ def command_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**result.summary(), "from_store": from_store}, indent=1))
         return 0
+    metrics, provenance = result.metrics, result.provenance
     if from_store:
         print(
-            f"from the store (computed {result.provenance['date']} on "
-            f"{result.provenance['device_name']}); --no-store retrains"
+            f"from the store (computed {provenance.date} on {provenance.device_name}); "
+            "--no-store retrains"
         )
-    metrics = result.metrics
     if result.status == "diverged":
-        print(f"DIVERGED at epoch {metrics['diverged_epoch']} (training loss not finite)")
+        print(f"DIVERGED at epoch {metrics.diverged_epoch} (training loss not finite)")
         return 0
     print(
-        f"{result.status}: {config.split} error {100 * metrics['eval_error']:.2f}% "
-        f"({metrics['eval_errors']}/{metrics['eval_size']}), kept epoch {metrics['kept_epoch']}, "
-        f"best epoch {result.best_epoch}, {result.provenance['seconds']:.1f} s on "
-        f"{result.provenance['device_name']}"
+        f"{result.status}: {config.split} error {100 * metrics.eval_error:.2f}% "
+        f"({metrics.eval_errors}/{metrics.eval_size}), kept epoch {metrics.kept_epoch}, "
+        f"best epoch {result.best_epoch}, {provenance.seconds or 0:.1f} s on "
+        f"{provenance.device_name}"
     )
     return 0
 

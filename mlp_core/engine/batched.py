@@ -9,7 +9,7 @@ does a few batched matrix products instead of many small ones. Divergence, patie
 learning-rate schedule are applied per model, as `train` applies them.
 
 Results are `RunResult`s like `train`'s; per-epoch and total seconds are the stack's wall time
-divided by its size, and the provenance records ``"stacked": <models>``.
+divided by its size, and the provenance records ``stacked=<models>``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -35,7 +36,7 @@ from mlp_core.engine.train import (
     resolve_device,
     to_features,
 )
-from mlp_core.results import HISTORY_COLUMNS, RunResult
+from mlp_core.results import HISTORY_COLUMNS, RunMetrics, RunResult
 
 
 def train_stack(
@@ -188,22 +189,22 @@ def _train_sorted(
         final = torch.where(restore[:, None], best_flat, final)
     final_errors, _, predictions, confidence = evaluate_stack(stack, final, eval_x, eval_y)
     errors = final_errors.tolist()
-    facts = {**provenance(device, (time.perf_counter() - started) / models), "stacked": models}
+    facts = replace(provenance(device, (time.perf_counter() - started) / models), stacked=models)
     results = []
     for row, config in enumerate(configs):
         history = histories[row]
         run_status = "cancelled" if cancelled else status[row]
         kept = best_epoch[row] if patience else len(history["epoch"])
         usable = run_status != "diverged" and bool(history["epoch"])
-        metrics = {
-            "eval_error": int(errors[row]) / eval_x.shape[0] if usable else math.nan,
-            "eval_errors": int(errors[row]) if usable else None,
-            "eval_size": int(eval_x.shape[0]),
-            "train_error": history["train_error"][kept - 1] if kept else math.nan,
-            "epochs_run": len(history["epoch"]),
-            "kept_epoch": kept,
-            "diverged_epoch": diverged_epoch[row],
-        }
+        metrics = RunMetrics(
+            eval_error=int(errors[row]) / eval_x.shape[0] if usable else math.nan,
+            eval_errors=int(errors[row]) if usable else None,
+            eval_size=int(eval_x.shape[0]),
+            train_error=history["train_error"][kept - 1] if kept else math.nan,
+            epochs_run=len(history["epoch"]),
+            kept_epoch=kept,
+            diverged_epoch=diverged_epoch[row],
+        )
         results.append(
             RunResult(
                 config=config,
@@ -213,7 +214,7 @@ def _train_sorted(
                 metrics=metrics,
                 predictions=predictions[row].to("cpu", torch.uint8).numpy(),
                 confidence=confidence[row].to("cpu", torch.float16).numpy(),
-                provenance=dict(facts),
+                provenance=facts,
             )
         )
     return results

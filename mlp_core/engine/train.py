@@ -27,7 +27,7 @@ from mlp_core.engine.denormals import denormals_flushed
 from mlp_core.engine.devices import resolve_device as resolve_device  # its home before
 from mlp_core.engine.model import build_model
 from mlp_core.machine import cpu_device_name
-from mlp_core.results import HISTORY_COLUMNS, RunResult
+from mlp_core.results import HISTORY_COLUMNS, Provenance, RunMetrics, RunResult
 
 #: Optimizers with a fused kernel in PyTorch (CPU and CUDA).
 FUSED_OPTIMIZERS = frozenset({"adam", "adamw", "sgd", "sgd_momentum", "adagrad"})
@@ -113,19 +113,19 @@ def device_name(device: torch.device) -> str:
     return cpu_device_name()
 
 
-def provenance(device: torch.device, seconds: float) -> dict[str, Any]:
+def provenance(device: torch.device, seconds: float) -> Provenance:
     """Where, when and with what code a result was computed."""
-    return {
-        "code_version": mlp_core.config.CODE_VERSION,
-        "git_commit": _git_commit(),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "device": device.type,
-        "device_name": device_name(device),
-        "threads": torch.get_num_threads(),
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "seconds": round(seconds, 3),
-    }
+    return Provenance(
+        code_version=mlp_core.config.CODE_VERSION,
+        git_commit=_git_commit(),
+        torch=torch.__version__,
+        python=platform.python_version(),
+        device=device.type,
+        device_name=device_name(device),
+        threads=torch.get_num_threads(),
+        date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        seconds=round(seconds, 3),
+    )
 
 
 def _git_commit() -> str | None:
@@ -262,15 +262,15 @@ def _train(
     errors, _, predictions, confidence = evaluation
     kept_epoch = best_epoch if config.stopping == "patience" else len(history["epoch"])
     usable = status != "diverged" and bool(history["epoch"])
-    metrics = {
-        "eval_error": errors / eval_x.shape[0] if usable else math.nan,
-        "eval_errors": errors if usable else None,
-        "eval_size": int(eval_x.shape[0]),
-        "train_error": history["train_error"][kept_epoch - 1] if kept_epoch else math.nan,
-        "epochs_run": len(history["epoch"]),
-        "kept_epoch": kept_epoch,
-        "diverged_epoch": diverged_epoch,
-    }
+    metrics = RunMetrics(
+        eval_error=errors / eval_x.shape[0] if usable else math.nan,
+        eval_errors=errors if usable else None,
+        eval_size=int(eval_x.shape[0]),
+        train_error=history["train_error"][kept_epoch - 1] if kept_epoch else math.nan,
+        epochs_run=len(history["epoch"]),
+        kept_epoch=kept_epoch,
+        diverged_epoch=diverged_epoch,
+    )
     return RunResult(
         config=config,
         status=status,

@@ -1,7 +1,7 @@
 """Exercise 2 analysis: the store's rows matched to a sweep's cells, trends, and what matters most.
 
-Input is `mlp_core.store.run_store.index_records` (plain rows; no torch). A *cell* is a config without its
-seed: seeds are replicates, so a cell's error is the mean over its stored seeds, with their standard
+Input is the store's index (`mlp_core.store.index.index_frame`; no torch). A *cell* is a config
+without its seed: seeds are replicates, so a cell's error is the mean over its stored seeds, with their standard
 deviation and count. Diverged runs are counted, never averaged in and never dropped. Errors are
 fractions in [0, 1]; pages multiply by 100.
 
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from mlp_core.config import RunConfig, version_order
+from mlp_core.store.index import INDEX_COLUMNS, hidden_text
 
 #: Config fields that identify a cell (every field but the seed).
 CELL_FIELDS: tuple[str, ...] = tuple(f for f in RunConfig().to_dict() if f != "seed")
@@ -46,11 +47,6 @@ CELL_COLUMNS = [
 ]
 
 
-def hidden_text(hidden: Sequence[int]) -> str:
-    """``(500, 300)`` -> ``"500-300"``, ``()`` -> ``"none"``, as `index_records` writes it."""
-    return "-".join(map(str, hidden)) or "none"
-
-
 def cell_of(config: RunConfig) -> tuple[Any, ...]:
     """The cell (config without its seed) of ``config``, comparable with `runs_frame`'s ``cell``."""
     values = config.to_dict()
@@ -58,16 +54,16 @@ def cell_of(config: RunConfig) -> tuple[Any, ...]:
     return tuple(values[name] for name in CELL_FIELDS)
 
 
-def runs_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """`index_records` rows as a frame, the newest code version of each (cell, seed) only.
+def runs_frame(index: pd.DataFrame) -> pd.DataFrame:
+    """The store's index (`index_frame`), the newest code version of each (cell, seed) only.
 
-    Adds ``cell`` (see `cell_of`) and ``diverged`` (bool). Older code versions are left out here
-    (they stay in the store and in the page's table of all runs).
+    Adds ``cell`` (`cell_of` of the row's ``config``) and ``diverged`` (bool). Older code versions
+    are left out here (they stay in the store and in the page's table of all runs).
     """
-    frame = pd.DataFrame(list(records))
-    if frame.empty:
-        return pd.DataFrame(columns=[*CELL_FIELDS, "seed", "cell", "diverged", "eval_error", "key"])
-    frame["cell"] = [tuple(row) for row in frame[list(CELL_FIELDS)].itertuples(index=False)]
+    if index.empty:
+        return pd.DataFrame(columns=[*INDEX_COLUMNS, "cell", "diverged"])
+    frame = index.copy()
+    frame["cell"] = frame["config"].map(cell_of)
     frame["diverged"] = frame["status"] == "diverged"
     frame["_version"] = frame["code_version"].map(version_order)
     frame = frame.sort_values("_version").drop_duplicates(["cell", "seed"], keep="last")

@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 
 from mlp_core.report import stats
 from mlp_core.report.tables import MeasuredResult, measured_row, p_value_text
+from mlp_core.results import RunSummary
 
 #: Columns of the table where users add their own classifiers.
 USER_COLUMNS: tuple[str, ...] = ("name", "errors", "error_pct", "n")
@@ -38,29 +39,30 @@ def intervals_table(errors: int, n: int, confidence: float = 0.95) -> pd.DataFra
     )
 
 
+def _errors(run: RunSummary) -> tuple[int, int]:
+    """(errors, n) of a finished run; ValueError for a run without a count (diverged)."""
+    if run.metrics.eval_errors is None:
+        raise ValueError(f"{run.config.label()} has no error count (it {run.status})")
+    return run.metrics.eval_errors, run.metrics.eval_size
+
+
 def seeds_table(
-    runs: Mapping[int, Mapping[str, Any]], confidence: float = 0.95
+    runs: Mapping[int, RunSummary], confidence: float = 0.95
 ) -> tuple[pd.DataFrame, stats.MeanInterval | None]:
     """(one row per seed: errors, n, error_pct, seconds; t-interval of the error rate or None).
 
-    ``runs`` maps seed -> ``index_records`` row. The t-interval (fractions) needs two seeds or more.
+    ``runs``: seed -> finished run (`model_choice.stored_test_runs`); the t-interval needs 2+.
     """
+    counts = {seed: _errors(run) for seed, run in sorted(runs.items())}
     rows = [
-        {
-            "seed": seed,
-            "errors": int(row["eval_errors"]),
-            "n": int(row["eval_size"]),
-            "error_pct": 100 * int(row["eval_errors"]) / int(row["eval_size"]),
-            "seconds": row.get("seconds"),
-            "device": row.get("device_name"),
-        }
-        for seed, row in sorted(runs.items())
-    ]
+        (seed, errors, n, 100 * errors / n, runs[seed].provenance.seconds,
+         runs[seed].provenance.device_name)
+        for seed, (errors, n) in counts.items()
+    ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=["seed", "errors", "n", "error_pct", "seconds", "device"])
     if len(rows) < 2:
         return frame, None
-    rates = [int(row["eval_errors"]) / int(row["eval_size"]) for row in runs.values()]
-    return frame, stats.mean_t_interval(rates, confidence)
+    return frame, stats.mean_t_interval([e / n for e, n in counts.values()], confidence)
 
 
 def _cell_missing(value: object) -> bool:
@@ -256,18 +258,18 @@ def misclassified(
 
 def report_summary(
     candidate: Any,
-    run: Any,
+    run: RunSummary,
     confidence: float,
-    runs: Mapping[int, Mapping[str, Any]],
+    runs: Mapping[int, RunSummary],
     mcnemar: pd.DataFrame,
     sentences: Sequence[str],
 ) -> dict[str, Any]:
     """The facts of the report's ``summary.json``: choice, final run, intervals, tests, sentences.
 
-    ``candidate`` is a `final.Candidate`, ``run`` the analysed final `RunResult` (rates are
-    fractions in [0, 1]).
+    ``candidate`` is a `model_choice.Candidate`, ``run`` the analysed final `RunResult`, ``runs``
+    the final runs by seed (rates are fractions in [0, 1]).
     """
-    errors, n = int(run.metrics["eval_errors"]), int(run.metrics["eval_size"])
+    errors, n = _errors(run)
     _, spread = seeds_table(runs, confidence)
     return {
         "chosen_on_validation": {
@@ -286,7 +288,7 @@ def report_summary(
             for method in stats.METHODS
             for interval in [stats.error_interval(errors, n, confidence, method)]
         },
-        "seeds": {str(seed): int(row["eval_errors"]) for seed, row in sorted(runs.items())},
+        "seeds": {str(seed): _errors(row)[0] for seed, row in sorted(runs.items())},
         "t_interval_over_seeds": None
         if spread is None
         else {"mean": spread.mean, "lower": spread.lower, "upper": spread.upper, "n": spread.n},
@@ -294,5 +296,5 @@ def report_summary(
         if not mcnemar.empty
         else [],
         "comparisons": list(sentences),
-        "provenance": run.provenance,
+        "provenance": run.provenance.to_dict(),
     }

@@ -2,8 +2,8 @@
 
 The handout's exercise 3 trains a final classifier "with the parameters chosen on validation" on the
 official 60000 images and tests it once on the official 10000. Choosing anything from test errors
-would bias the reported error, so everything here reads only rows with ``split == "validation"``
-(`rank_candidates` filters on ``split`` before it reads any other column).
+would bias the reported error, so everything here reads only runs with ``config.split ==
+"validation"`` (`rank_candidates` filters on the split before it reads anything else of a run).
 
 Selection rule (`SELECTION_RULE`): runs are grouped by configuration, all fields except ``seed``;
 only finished runs count. A configuration's score is its mean validation error over the seeds that
@@ -16,21 +16,21 @@ validation epoch (the epoch whose weights early stopping kept) for a patience ru
 seeds (rounded half up) when there are replicates. A cosine schedule then decays over that shorter
 run, as it would in any fixed-length run of that length.
 
-No torch and no streamlit here: pages and tests call it on ``runs.index_records`` rows.
+No torch and no streamlit here: pages and tests call it on the store's verified entries
+(`mlp_core.store.entry.StoredRun`, from `RunStore.entries`).
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pandas as pd
 
 from mlp_core.config import RunConfig
-from mlp_core.store.run_store import record_config
+from mlp_core.store.entry import StoredRun
 from mlp_core.sweep.estimate import weights
 
 SELECTION_RULE = (
@@ -82,26 +82,25 @@ class Candidate:
         return self.config.label(seed=False, split=False)
 
 
-def _kept_epoch(config: RunConfig, row: Mapping[str, Any]) -> int:
-    return int(row["best_epoch"]) if config.stopping == "patience" else config.epochs
+def _kept_epoch(entry: StoredRun) -> int:
+    return entry.best_epoch if entry.config.stopping == "patience" else entry.config.epochs
 
 
-def _newest_per_run(rows: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def _newest_per_run(entries: list[StoredRun]) -> list[StoredRun]:
     # The same config may be stored under several code versions: keep the newest.
-    def version(row: Mapping[str, Any]) -> tuple[int, str]:
-        text = str(row["code_version"])
+    def version(entry: StoredRun) -> tuple[int, str]:
+        text = entry.code_version
         return (int(text), text) if text.isdigit() else (-1, text)
 
-    newest: dict[RunConfig, Mapping[str, Any]] = {}
-    for row in rows:
-        config = record_config(row)
-        if config not in newest or version(row) > version(newest[config]):
-            newest[config] = row
+    newest: dict[RunConfig, StoredRun] = {}
+    for entry in entries:
+        if entry.config not in newest or version(entry) > version(newest[entry.config]):
+            newest[entry.config] = entry
     return list(newest.values())
 
 
 def rank_candidates(
-    records: Iterable[Mapping[str, Any]],
+    entries: Iterable[StoredRun],
     dataset: str = "mnist",
     allowed: Collection[RunConfig] | None = None,
 ) -> list[Candidate]:
@@ -109,9 +108,9 @@ def rank_candidates(
 
     Parameters
     ----------
-    records : iterable of mapping
-        ``runs.index_records`` rows. Rows whose ``split`` is not "validation" are dropped before any
-        other column is read: test errors can never influence the choice.
+    entries : iterable of StoredRun
+        The store's entries. Runs whose split is not "validation" are dropped before anything else
+        of them is read: test errors can never influence the choice.
     dataset : str
     allowed : collection of RunConfig, optional
         Only runs whose config (seed included) is in it, e.g. a sweep spec's expansion.
@@ -121,54 +120,50 @@ def rank_candidates(
     list of Candidate
         Empty when no finished validation run matches.
     """
-    validation = [row for row in records if row["split"] == "validation"]
+    validation = [entry for entry in entries if entry.config.split == "validation"]
     usable = [
-        row
-        for row in validation
-        if row["status"] == "finished"
-        and row["dataset"] == dataset
-        and row["eval_errors"] is not None
-        and (allowed is None or record_config(row) in allowed)
+        entry
+        for entry in validation
+        if entry.status == "finished"
+        and entry.config.dataset == dataset
+        and entry.metrics.eval_errors is not None
+        and (allowed is None or entry.config in allowed)
     ]
-    groups: dict[RunConfig, list[tuple[RunConfig, Mapping[str, Any]]]] = {}
-    for row in _newest_per_run(usable):
-        config = record_config(row)
-        groups.setdefault(replace(config, seed=0), []).append((config, row))
+    groups: dict[RunConfig, list[StoredRun]] = {}
+    for entry in _newest_per_run(usable):
+        groups.setdefault(replace(entry.config, seed=0), []).append(entry)
     candidates = []
     for members in groups.values():
-        members.sort(key=lambda member: member[0].seed)
-        sizes = {int(row["eval_size"]) for _, row in members}
-        if len(sizes) != 1:  # cannot happen for one config; guards against a corrupt index
-            raise ValueError(f"runs of {members[0][0].label()} have different eval sizes {sizes}")
+        members.sort(key=lambda member: member.config.seed)
+        sizes = {member.metrics.eval_size for member in members}
+        if len(sizes) != 1:  # cannot happen for one config; guards against a corrupt store
+            raise ValueError(
+                f"runs of {members[0].config.label()} have different eval sizes {sizes}"
+            )
         candidates.append(
             Candidate(
-                config=members[0][0],
-                seeds=tuple(config.seed for config, _ in members),
-                errors=tuple(int(row["eval_errors"]) for _, row in members),
+                config=members[0].config,
+                seeds=tuple(member.config.seed for member in members),
+                errors=tuple(int(member.metrics.eval_errors or 0) for member in members),
                 eval_size=sizes.pop(),
-                stopping_epochs=tuple(_kept_epoch(config, row) for config, row in members),
-                keys=tuple(str(row["key"]) for _, row in members),
+                stopping_epochs=tuple(_kept_epoch(member) for member in members),
+                keys=tuple(member.key for member in members),
             )
         )
-    return sorted(
-        candidates,
-        key=lambda c: (
-            c.mean_error,
-            -len(c.seeds),
-            weights(c.config),
-            c.stopping_epoch,
-            c.label,
-        ),
-    )
+    return sorted(candidates, key=_rank)
+
+
+def _rank(c: Candidate) -> tuple[float, int, int, int, str]:
+    return c.mean_error, -len(c.seeds), weights(c.config), c.stopping_epoch, c.label
 
 
 def best_candidate(
-    records: Iterable[Mapping[str, Any]],
+    entries: Iterable[StoredRun],
     dataset: str = "mnist",
     allowed: Collection[RunConfig] | None = None,
 ) -> Candidate:
     """The first of `rank_candidates`; ValueError with a clear message when there is none."""
-    ranked = rank_candidates(records, dataset, allowed)
+    ranked = rank_candidates(entries, dataset, allowed)
     if not ranked:
         raise ValueError(
             f"no finished validation run of {dataset} in the store: run the exercise 2 sweep "
@@ -189,25 +184,26 @@ def final_config(candidate: Candidate, seed: int = 0) -> RunConfig:
 
 
 def stored_test_runs(
-    records: Iterable[Mapping[str, Any]], config: RunConfig, seeds: Sequence[int]
-) -> dict[int, Mapping[str, Any]]:
-    """Finished test rows of ``config`` at each of ``seeds`` (newest code version), by seed.
+    entries: Iterable[StoredRun], config: RunConfig, seeds: Sequence[int]
+) -> dict[int, StoredRun]:
+    """Finished test runs of ``config`` at each of ``seeds`` (newest code version), by seed.
 
     ``config`` must have ``split == "test"``; seeds without a finished stored run are absent.
     """
     if config.split != "test":
         raise ValueError(f"expected a final config with split='test', got split={config.split!r}")
     wanted = {replace(config, seed=seed): seed for seed in seeds}
-    rows = [
-        row
-        for row in records
-        if row["split"] == "test" and row["status"] == "finished" and row["eval_errors"] is not None
+    finished = [
+        entry
+        for entry in entries
+        if entry.config.split == "test"
+        and entry.status == "finished"
+        and entry.metrics.eval_errors is not None
     ]
     found = {}
-    for row in _newest_per_run(rows):
-        config_of_row = record_config(row)
-        if config_of_row in wanted:
-            found[wanted[config_of_row]] = row
+    for entry in _newest_per_run(finished):
+        if entry.config in wanted:
+            found[wanted[entry.config]] = entry
     return dict(sorted(found.items()))
 
 

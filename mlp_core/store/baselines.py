@@ -183,7 +183,7 @@ def _provenance(config: RunConfig, seconds: float) -> dict[str, Any]:
     from mlp_core.engine.train import provenance
 
     # The trainer's provenance (torch, device, date, git commit...), with this module's version.
-    record = provenance(torch.device("cpu"), seconds)
+    record = provenance(torch.device("cpu"), seconds).to_dict()
     record["code_version"] = BASELINE_CODE_VERSION
     record["split"] = {"validation_size": config.validation_size, "split_seed": config.split_seed}
     return record

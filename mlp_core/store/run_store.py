@@ -2,8 +2,9 @@
 
 Layout (``runs/store`` in the checkout, or ``$MLP_RUNS_DIR``)::
 
-    store/v<code version>/<key>/summary.json   config, status, history, metrics, provenance (readable)
-    store/v<code version>/<key>/arrays.npz     predictions (uint8) and confidence (float16)
+    store/v<code version>/<key>/   one entry (`mlp_core.store.entry`: summary.json, arrays.npz)
+    store/.locks/                  one lock file per entry ever written (`mlp_core.store.locks`)
+    store/corrupt/                 entries that failed verification, moved aside (never deleted)
 
 ``key = run_key(config, code_version)``. Asking again for a stored configuration returns at once.
 A run computed by an older code version stays where it is and is listed with its version; asking for
@@ -12,38 +13,49 @@ the same config under the current version trains it anew beside the old one.
 Why not ``joblib.Memory``: it keys on the decorated function's source and *clears its whole cache
 directory when that source changes*, and it pickles results, tying them to class paths. Committed
 results must survive edits, so the key is explicit (config + `CODE_VERSION`) and the files are plain
-JSON and NumPy arrays. Entries are written to a temporary folder and renamed into place, so an
-interrupted write never looks complete; a corrupt entry is reported, moved aside and recomputed.
+JSON and NumPy arrays.
+
+Trust nothing unchecked, lose nothing: every read verifies the entry (`entry.read_summary`,
+`entry.verify_entry`); a corrupt one is logged, moved to ``corrupt/`` and reported missing (so it is
+recomputed). Concurrent processes are safe by design: a writer holds its entry's lock, writes a
+complete staging folder and renames it into place; it never replaces a valid entry, and moves a
+corrupt one aside only under the lock. Readers take no lock; before moving aside an entry they found
+corrupt they take its lock and check that the folder is still the one they read. A read-only or full
+store is detected before training (`RunStore.check_writable`); a run finished when the store fails
+anyway is kept in a store of its own (`mlp_core.store.writing.rescue`) and the error says where.
 
 This module never imports torch: the trainer is passed to `RunStore.get_or_train`, so pages read the
-index cheaply.
+store cheaply.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import logging
 import os
-import shutil
-import tempfile
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+import re
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import Any, TypeVar
 
 import mlp_core.config
-from mlp_core.config import CONFIG_FIELDS, RunConfig, run_key
+from mlp_core.config import RunConfig, run_key, version_order
 from mlp_core.results import RunResult
+from mlp_core.store import writing
+from mlp_core.store.entry import KEY, CorruptEntry, StoredRun, folder_identity, read_summary
+from mlp_core.store.entry import read_entry as read_entry  # re-exported: the old name
+from mlp_core.store.entry import verify_entry as verify_entry  # re-exported for readers
+from mlp_core.store.errors import StoreUnavailable
+from mlp_core.store.locks import entry_lock
 
 LOG = logging.getLogger(__name__)
+Entry = TypeVar("Entry", RunResult, StoredRun)
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SUMMARY = "summary.json"
-ARRAYS = "arrays.npz"
+CORRUPT_DIR = "corrupt"
+#: Seconds a reader waits for a writer's lock before it gives up moving a corrupt entry aside.
+READER_LOCK_SECONDS = 10.0
+#: What a code version may look like in a folder name (``v<version>``).
+VERSION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def current_code_version() -> str:
@@ -52,26 +64,19 @@ def current_code_version() -> str:
 
 
 def default_store_dir() -> Path:
-    """``$MLP_RUNS_DIR`` if set, else ``runs/store`` in the checkout."""
-    return Path(os.environ.get("MLP_RUNS_DIR", REPO_ROOT / "runs" / "store"))
+    """``$MLP_RUNS_DIR`` if set, else ``runs/store`` in the checkout.
 
-
-class CorruptEntry(RuntimeError):
-    """A stored entry that cannot be read back as it was written."""
-
-
-@dataclass(frozen=True)
-class StoredRun:
-    """One entry of the index: the summary as written, and where it lives."""
-
-    key: str
-    code_version: str
-    path: Path
-    summary: dict[str, Any]
-
-    @property
-    def config(self) -> RunConfig:
-        return RunConfig.from_dict(self.summary["config"])
+    StoreUnavailable when ``MLP_RUNS_DIR`` is set but empty (it would make the current folder the
+    store).
+    """
+    value = os.environ.get("MLP_RUNS_DIR")
+    if value is None:
+        return REPO_ROOT / "runs" / "store"
+    if not value.strip():
+        raise StoreUnavailable(
+            "MLP_RUNS_DIR is set but empty: unset it (the store is then runs/store) or give a folder"
+        )
+    return Path(value)
 
 
 class RunStore:
@@ -80,84 +85,186 @@ class RunStore:
     Parameters
     ----------
     root : Path, optional
-        Store folder; default `default_store_dir()`.
+        Store folder (created on the first save); default `default_store_dir()`.
+
+    Raises
+    ------
+    StoreUnavailable
+        ``root`` exists and is not a folder, or ``MLP_RUNS_DIR`` is set but empty.
     """
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = Path(root or default_store_dir())
+    def __init__(self, root: Path | str | None = None) -> None:
+        if root is not None and not str(root).strip():
+            raise StoreUnavailable("the run store folder is an empty path")
+        self.root = Path(root) if root is not None else default_store_dir()
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreUnavailable(
+                f"the run store {self.root} is a file, not a folder (check MLP_RUNS_DIR)"
+            )
 
     # -- paths --------------------------------------------------------------------------------
     def path_for(self, config: RunConfig, code_version: str) -> Path:
-        return self.root / f"v{code_version}" / run_key(config, code_version)
+        """The folder of ``config``'s entry under ``code_version``."""
+        return self._folder(run_key(config, code_version), code_version)
+
+    def _folder(self, key: str, code_version: str | None) -> Path:
+        """The folder of entry ``key``; ValueError for anything but a key and a version name (a
+        reader must never be led outside the store, nor to move a folder that is not an entry)."""
+        version = code_version or current_code_version()
+        if KEY.fullmatch(key) is None or VERSION.fullmatch(version) is None:
+            raise ValueError(f"not a store key and code version: {key!r}, {version!r}")
+        return self.root / f"v{version}" / key
 
     # -- reading ------------------------------------------------------------------------------
     def load(self, config: RunConfig, code_version: str | None = None) -> RunResult | None:
-        """The stored result of ``config`` (current code version by default), or None.
+        """The verified stored result of ``config`` (current code version by default), or None.
 
         A corrupt entry is logged, moved to ``<root>/corrupt/`` and reported as missing.
         """
-        return self.load_key(run_key(config, code_version or current_code_version()), code_version)
+        version = code_version or current_code_version()
+        return self.load_key(run_key(config, version), version)
 
     def load_key(self, key: str, code_version: str | None = None) -> RunResult | None:
-        """The stored result under store ``key`` (current code version by default), or None.
+        """The verified stored result under store ``key`` (current code version by default), or
+        None. A corrupt entry is logged, moved to ``<root>/corrupt/`` and reported as missing."""
+        return self._read(self._folder(key, code_version), verify_entry)
 
-        A corrupt entry is logged, moved to ``<root>/corrupt/`` and reported as missing.
-        """
-        path = self.root / f"v{code_version or current_code_version()}" / key
-        if not path.exists():
-            return None
-        try:
-            return read_entry(path)
-        except CorruptEntry as error:
-            self.quarantine(path, str(error))
-            return None
+    def stored(self, config: RunConfig, code_version: str | None = None) -> StoredRun | None:
+        """The verified summary of ``config``'s entry (arrays checked, not decoded), or None."""
+        version = code_version or current_code_version()
+        return self._read(self._folder(run_key(config, version), version), read_summary)
 
     def contains(self, config: RunConfig, code_version: str | None = None) -> bool:
-        """Whether a readable summary exists (without reading the arrays)."""
-        path = self.path_for(config, code_version or current_code_version())
-        return (path / SUMMARY).exists()
+        """Whether a verified entry of ``config`` exists (a corrupt one is moved aside: False)."""
+        return self.stored(config, code_version) is not None
 
     def entries(self) -> Iterator[StoredRun]:
-        """Every readable entry, all code versions; unreadable summaries are logged and skipped."""
-        if not self.root.exists():
-            return
-        for version_dir in sorted(self.root.glob("v*")):
-            for path in sorted(version_dir.iterdir()):
-                if not path.is_dir() or path.name.startswith("."):
-                    continue
-                try:
-                    summary = json.loads((path / SUMMARY).read_text())
-                except (OSError, ValueError) as error:
-                    LOG.warning("skipping unreadable run %s: %s", path, error)
-                    continue
-                yield StoredRun(path.name, version_dir.name[1:], path, summary)
+        """Every verified entry, all code versions, in folder order.
+
+        Corrupt entries are logged and moved aside (`quarantine`); anything that is not an entry
+        (a stray file such as ``vNOTES.txt``, hidden staging folders, ``corrupt/``) is ignored.
+        """
+        for version_dir in self._version_dirs():
+            try:
+                paths = sorted(version_dir.iterdir())
+            except OSError as error:
+                LOG.warning("cannot list %s: %s", version_dir, error)
+                continue
+            for path in paths:
+                if KEY.fullmatch(path.name) is None:
+                    continue  # staging folders, notes, anything that is not an entry
+                stored = self._read(path, read_summary)
+                if stored is not None:
+                    yield stored
 
     def fingerprint(self) -> tuple[int, float]:
-        """(number of entries, newest modification time): changes whenever the store does."""
+        """(number of entry folders, newest modification time): changes whenever the store does."""
         count, newest = 0, 0.0
-        for version_dir in self.root.glob("v*"):
-            newest = max(newest, version_dir.stat().st_mtime)
-            count += sum(1 for _ in version_dir.iterdir())
+        for version_dir in self._version_dirs():
+            try:
+                newest = max(newest, version_dir.stat().st_mtime)
+                count += sum(1 for path in version_dir.iterdir() if KEY.fullmatch(path.name))
+            except OSError:
+                continue
         return count, newest
 
+    def _version_dirs(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(path for path in self.root.glob("v*") if path.is_dir())
+
+    def _read(self, folder: Path, reader: Callable[[Path], Entry]) -> Entry | None:
+        """``reader(folder)`` (`verify_entry` or `read_summary`); None when missing or corrupt.
+
+        A corrupt folder is moved aside; if another process replaced it meanwhile, the new one is
+        read instead (a valid entry is never moved aside).
+        """
+        for _ in range(3):
+            try:
+                return reader(folder)
+            except FileNotFoundError:
+                return None
+            except OSError as error:  # e.g. no permission to open the folder: not its content
+                LOG.warning("cannot read the run %s: %s", folder, error)
+                return None
+            except CorruptEntry as error:
+                if not self._set_aside(folder, error):
+                    return None
+        return None
+
+    # -- corrupt entries ----------------------------------------------------------------------
+    def _set_aside(self, folder: Path, error: CorruptEntry) -> bool:
+        """Move a corrupt ``folder`` aside; True when it was replaced meanwhile (read it again)."""
+        version = folder.parent.name[1:]
+        if version_order(version) > version_order(current_code_version()):
+            LOG.warning(
+                "skipping %s (%s): written by a newer code version, left as is", folder, error
+            )
+            return False
+        try:
+            with entry_lock(self.root, version, folder.name, READER_LOCK_SECONDS) as held:
+                identity = folder_identity(folder)
+                if not held:
+                    LOG.warning(
+                        "skipping corrupt run %s (%s): another process holds it", folder, error
+                    )
+                elif identity is not None and identity != error.identity:
+                    return True  # a writer renamed a new entry into its place: read that one
+                elif identity is not None:
+                    self.quarantine(folder, str(error))
+        except OSError as problem:  # e.g. a read-only store: nothing can be moved
+            LOG.warning(
+                "corrupt run %s (%s): left in place, cannot lock it (%s)", folder, error, problem
+            )
+        return False  # moved aside now or by another reader, or left: missing either way
+
+    def quarantine(self, path: Path, reason: str) -> Path | None:
+        """Move a corrupt entry to ``<root>/corrupt/`` (never delete it), log why and return its new
+        place; None (logged) when it cannot be moved, e.g. in a read-only store.
+
+        The caller holds the entry's lock (`mlp_core.store.locks.entry_lock`).
+        """
+        target = self.root / CORRUPT_DIR / f"{path.parent.name}-{path.name}-{uuid.uuid4().hex[:8]}"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(path, target)
+        except OSError as error:
+            LOG.warning("corrupt run %s (%s): cannot move it aside: %s", path, reason, error)
+            return None
+        LOG.warning("corrupt run %s (%s): moved to %s", path, reason, target)
+        return target
+
     # -- writing ------------------------------------------------------------------------------
+    def check_writable(self, code_version: str | None = None) -> None:
+        """Make sure a run can be stored, before training it: StoreNotWritable (with the reason and
+        the folder) when the store is read-only or its disk is (nearly) full. Also removes what
+        dead writers left behind."""
+        writing.check_writable(self.root, code_version or current_code_version())
+
     def save(self, result: RunResult) -> Path:
-        """Write ``result`` atomically and return its folder. Cancelled runs are refused."""
+        """Store ``result`` atomically and return its folder. Cancelled runs are refused.
+
+        A valid entry of the same key is kept as it is (another process stored it first); a corrupt
+        one is moved aside. StoreNotWritable when the store is read-only or full.
+        """
         if result.status == "cancelled":
             raise ValueError("a cancelled run is not a result: it is never stored")
-        version = str(result.provenance.get("code_version") or current_code_version())
+        version = result.provenance.code_version
         final = self.path_for(result.config, version)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
-        try:
-            write_entry(staging, result, run_key(result.config, version))
-            if final.exists():  # an entry computed meanwhile (or a corrupt one): replace it
-                shutil.rmtree(final, ignore_errors=True)
-            os.replace(staging, final)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return final
+
+        def keep_existing() -> bool:
+            try:
+                read_summary(final)
+                return True
+            except FileNotFoundError:
+                return False
+            except CorruptEntry as error:
+                if self.quarantine(final, str(error)) is None:
+                    reason = f"cannot move the corrupt entry {final.name} aside"
+                    raise writing.not_writable(self.root, reason) from error
+                return False
+
+        return writing.save(self.root, result, final, keep_existing)
 
     def get_or_train(
         self,
@@ -168,97 +275,16 @@ class RunStore:
         """(result, from_store): the stored run of ``config``, or a new one trained and stored.
 
         ``train(config, **train_options)`` computes a missing run (`mlp_core.engine.train.train`:
-        the store never imports the engine, so reading it needs no torch). Cancelled runs are
-        returned but not stored.
+        the store never imports the engine, so reading it needs no torch). The store is checked to
+        be writable before training (StoreNotWritable otherwise); if storing fails anyway, the run
+        is kept in a store of its own and the StoreNotWritable raised says where. Cancelled runs
+        are returned but not stored.
         """
         stored = self.load(config)
         if stored is not None:
             return stored, True
+        self.check_writable()
         result = train(config, **train_options)
         if result.status != "cancelled":
-            self.save(result)
+            writing.save_or_rescue(self, result)
         return result, False
-
-    def quarantine(self, path: Path, reason: str) -> None:
-        """Move a corrupt entry out of the way (never delete it) and log why."""
-        target = self.root / "corrupt" / f"{path.parent.name}-{path.name}-{int(time.time())}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        LOG.warning("corrupt run %s (%s): moved to %s", path, reason, target)
-        shutil.move(str(path), str(target))
-
-
-def write_entry(folder: Path, result: RunResult, key: str) -> None:
-    """Write arrays.npz then summary.json (which records the arrays' SHA-256) into ``folder``."""
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, predictions=result.predictions, confidence=result.confidence)
-    payload = buffer.getvalue()
-    (folder / ARRAYS).write_bytes(payload)
-    summary = {
-        "key": key,
-        **result.summary(),
-        "arrays_sha256": hashlib.sha256(payload).hexdigest(),
-    }
-    (folder / SUMMARY).write_text(json.dumps(summary, indent=1, allow_nan=True))
-
-
-def read_entry(folder: Path) -> RunResult:
-    """Read an entry back; raise CorruptEntry if anything is missing, unparsable or tampered."""
-    try:
-        summary = json.loads((folder / SUMMARY).read_text())
-        payload = (folder / ARRAYS).read_bytes()
-    except (OSError, ValueError) as error:
-        raise CorruptEntry(f"unreadable: {error}") from error
-    if hashlib.sha256(payload).hexdigest() != summary.get("arrays_sha256"):
-        raise CorruptEntry("arrays.npz does not match the checksum in summary.json")
-    try:
-        with np.load(io.BytesIO(payload)) as arrays:
-            return RunResult.from_summary(summary, dict(arrays))
-    except (KeyError, ValueError, TypeError) as error:
-        raise CorruptEntry(f"malformed summary: {error}") from error
-
-
-def index_records(store: RunStore | None = None) -> list[dict[str, Any]]:
-    """One flat row per stored run (all code versions), for tables and charts; no torch needed.
-
-    Columns: key, code_version, status, every config field (``hidden`` as "500-300", plus ``depth``
-    and ``width`` = first hidden width or 0), eval_error, eval_errors, eval_size, train_error,
-    best_epoch, best_eval_error, epochs_run, seconds, device, device_name, date, path.
-    """
-    rows = []
-    for entry in (store or RunStore()).entries():
-        summary = entry.summary
-        config, metrics = summary["config"], summary["metrics"]
-        history, provenance = summary["history"], summary["provenance"]
-        hidden = list(config["hidden"])
-        rows.append(
-            {
-                "key": entry.key,
-                "code_version": entry.code_version,
-                "status": summary["status"],
-                **{name: value for name, value in config.items() if name != "hidden"},
-                "hidden": "-".join(map(str, hidden)) or "none",
-                "depth": len(hidden),
-                "width": hidden[0] if hidden else 0,
-                "eval_error": metrics["eval_error"],
-                "eval_errors": metrics["eval_errors"],
-                "eval_size": metrics["eval_size"],
-                "train_error": metrics["train_error"],
-                "best_epoch": summary["best_epoch"],
-                "best_eval_error": min(history["eval_error"], default=float("nan")),
-                "epochs_run": metrics["epochs_run"],
-                "seconds": provenance.get("seconds"),
-                "device": provenance.get("device"),
-                "device_name": provenance.get("device_name"),
-                "date": provenance.get("date"),
-                "path": str(entry.path),
-            }
-        )
-    return rows
-
-
-def record_config(row: Mapping[str, Any]) -> RunConfig:
-    """The `RunConfig` of an `index_records` row (``hidden`` there is "500-300" or "none")."""
-    values = {name: row[name] for name in CONFIG_FIELDS if name != "hidden"}
-    hidden = str(row["hidden"])
-    values["hidden"] = () if hidden in ("none", "") else tuple(int(w) for w in hidden.split("-"))
-    return RunConfig.from_dict(values)

@@ -144,7 +144,7 @@ def compare_with_handout(
     engine_train = sum(train_seconds) / len(train_seconds)
     handout_epoch = handout["train_seconds_per_epoch"] + handout["evaluation_seconds"]
     return {
-        "device": result.provenance["device_name"],
+        "device": result.provenance.device_name,
         "threads": torch.get_num_threads(),
         "epochs": epochs,
         "handout_train_seconds": handout["train_seconds_per_epoch"],

@@ -10,10 +10,9 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections.abc import Iterable
-from typing import Any
 
 from mlp_core.config import RunConfig, version_order
-from mlp_core.store.run_store import record_config
+from mlp_core.store.entry import StoredRun
 
 #: FLOP/s assumed when no stored run on this device says better (2 CPU cores reach ~70e9 on matmul).
 DEFAULT_THROUGHPUT = {"cpu": 40e9, "cuda": 2e12}
@@ -46,26 +45,31 @@ def steps_per_epoch(config: RunConfig) -> int:
     return -(-config.train_size // config.batch_size)
 
 
-def throughput(records: Iterable[dict[str, Any]], device_name: str, device: str = "cpu") -> float:
-    """Median FLOP/s of stored runs computed on ``device_name``, step overhead taken out.
+def timed_runs(entries: Iterable[StoredRun], device_name: str) -> list[StoredRun]:
+    """The stored runs computed on ``device_name`` that say how long they took, of the newest code
+    version among them (an older engine's speed says little)."""
+    runs = [
+        entry
+        for entry in entries
+        if entry.provenance.device_name == device_name
+        and entry.provenance.seconds
+        and entry.metrics.epochs_run
+    ]
+    newest = max((version_order(entry.code_version) for entry in runs), default=None)
+    return [entry for entry in runs if version_order(entry.code_version) == newest]
 
-    Only runs of the newest code version among them count (an older engine's speed says little).
+
+def throughput(entries: Iterable[StoredRun], device_name: str, device: str = "cpu") -> float:
+    """Median FLOP/s of the `timed_runs` on ``device_name``, step overhead taken out.
+
     Falls back to `DEFAULT_THROUGHPUT` when no stored run comes from this device.
     """
-    rows = [
-        row
-        for row in records
-        if row.get("device_name") == device_name and row.get("seconds") and row.get("epochs_run")
-    ]
-    if rows:
-        newest = max(version_order(row.get("code_version")) for row in rows)
-        rows = [row for row in rows if version_order(row.get("code_version")) == newest]
     rates = []
-    for row in rows:
-        config = record_config(row)
-        compute = row["seconds"] - _fixed_seconds_per_epoch(config, device) * row["epochs_run"]
+    for entry in timed_runs(entries, device_name):
+        epochs, seconds = entry.metrics.epochs_run, float(entry.provenance.seconds or 0)
+        compute = seconds - _fixed_seconds_per_epoch(entry.config, device) * epochs
         if compute > 0:
-            rates.append(flops_per_epoch(config) * row["epochs_run"] / compute)
+            rates.append(flops_per_epoch(entry.config) * epochs / compute)
     return statistics.median(rates) if rates else DEFAULT_THROUGHPUT.get(device, 40e9)
 
 

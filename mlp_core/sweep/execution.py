@@ -29,6 +29,7 @@ from typing import Any
 from mlp_core.config import RunConfig
 from mlp_core.results import RunResult
 from mlp_core.store.run_store import RunStore
+from mlp_core.store.writing import save_or_rescue
 from mlp_core.sweep.cluster import run_units, session
 from mlp_core.sweep.estimate import flops_per_epoch
 from mlp_core.sweep.progress import SweepProgress, Tracker
@@ -58,7 +59,11 @@ class SweepReport:
 def split_missing(
     configs: Sequence[RunConfig], store: RunStore
 ) -> tuple[list[RunConfig], list[RunConfig]]:
-    """(stored, missing) among the distinct ``configs`` (current code version)."""
+    """(stored, missing) among the distinct ``configs`` (current code version).
+
+    Only a verified entry counts as stored (`RunStore.contains`): a corrupt one is moved aside and
+    its config is missing, so the sweep computes it again.
+    """
     unique = list(dict.fromkeys(configs))
     stored = [config for config in unique if store.contains(config)]
     known = set(stored)
@@ -105,10 +110,9 @@ def run_sweep(
     report : callable, optional
         Receives a `SweepProgress` after each unit.
     """
-    if jobs < 1:
-        raise ValueError(f"invalid jobs={jobs!r}: must be >= 1")
-    if threads is not None and threads < 1:
-        raise ValueError(f"invalid threads={threads!r}: must be >= 1")
+    for name, count in (("jobs", jobs), ("threads", 1 if threads is None else threads)):
+        if count < 1:
+            raise ValueError(f"invalid {name}={count!r}: must be >= 1")
     started = time.perf_counter()
     store = store or RunStore()
     stored, missing = split_missing(configs, store)
@@ -120,6 +124,7 @@ def run_sweep(
     tracker = Tracker(units, "cuda" if cuda else "cpu", max(1, jobs), report)
     summary = SweepReport(len(set(configs)), len(stored), 0, 0, [], 0.0)
     if units:
+        store.check_writable()  # a read-only or full store fails now, not after the first unit
         arguments = (device, threads, split_provider, train_function)
         with _outcomes(units, arguments, jobs, scheduler) as outcomes:
             _collect(outcomes, store, summary, tracker)
@@ -159,10 +164,12 @@ def _collect(
             if result.status == "cancelled":
                 summary.failed.append(f"{result.config.label()}: cancelled")
                 continue
-            store.save(result)  # as soon as it arrives: an interruption loses only runs in flight
+            # Stored as soon as it arrives (an interruption loses only runs in flight); a store
+            # that fails keeps the run elsewhere and says where (StoreNotWritable).
+            save_or_rescue(store, result)
             summary.trained += 1
             summary.diverged += result.status == "diverged"
-        tracker.unit_done(outcome, summary.diverged, len(summary.failed))
+        tracker.unit_done(outcome, summary)
 
 
 def plan_rows(

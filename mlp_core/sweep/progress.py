@@ -1,14 +1,17 @@
-"""Progress of a running sweep: runs done, failures, and an ETA from the FLOP rate achieved."""
+"""Progress of a running sweep: units done, runs diverged or failed, elapsed time and an ETA."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlp_core.config import RunConfig
 from mlp_core.sweep.estimate import DEFAULT_THROUGHPUT, flops_per_epoch
-from mlp_core.sweep.units import UnitOutcome
+
+if TYPE_CHECKING:
+    from mlp_core.sweep.execution import SweepReport
+    from mlp_core.sweep.units import UnitOutcome
 
 
 @dataclass
@@ -44,7 +47,7 @@ class Tracker:
         self.done_flops, self.done = 0.0, 0
         self.report = report
 
-    def unit_done(self, outcome: UnitOutcome, diverged: int, failed: int) -> None:
+    def unit_done(self, outcome: UnitOutcome, summary: SweepReport) -> None:
         flops = self.flops.get(tuple(outcome.configs), 0.0)
         self.done_flops += flops
         self.remaining -= flops
@@ -68,8 +71,8 @@ class Tracker:
             SweepProgress(
                 total=self.total,
                 done=self.done,
-                diverged=diverged,
-                failed=failed,
+                diverged=summary.diverged,
+                failed=len(summary.failed),
                 elapsed_seconds=elapsed,
                 eta_seconds=max(0.0, self.remaining) / rate,
                 message=message,

@@ -87,7 +87,7 @@ def bench_sweep(
         f"run at other rates, so this is a rough figure)"
     )
     return {
-        "device": single[0].provenance["device_name"],
+        "device": single[0].provenance.device_name,
         "threads": torch.get_num_threads(),
         "models": models,
         "width": width,

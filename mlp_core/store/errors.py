@@ -1,0 +1,47 @@
+"""What can go wrong with the run store, as exceptions that carry a message for the user.
+
+Every one is a `StoreError`: a problem of the environment (the command line exits 1 with its
+message), never of the user's input. No torch here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class StoreError(RuntimeError):
+    """The run store cannot do what was asked; the message says why and what to do."""
+
+
+class StoreUnavailable(StoreError):
+    """The store's folder cannot be used at all (``MLP_RUNS_DIR`` empty, or a file)."""
+
+
+class StoreNotWritable(StoreError):
+    """The store is read-only or its disk is full.
+
+    Attributes
+    ----------
+    kept : Path or None
+        Where a finished run that could not be stored was kept instead (a store folder of its
+        own), or None when nothing was computed yet (the check before training).
+    """
+
+    def __init__(self, message: str, kept: Path | None = None) -> None:
+        super().__init__(message)
+        self.kept = kept
+
+
+class CorruptEntry(StoreError):
+    """A stored entry that cannot be read back as it was written.
+
+    Attributes
+    ----------
+    identity : tuple of int, or None
+        (device, inode) of the entry folder that was read, so that only that folder is ever moved
+        aside (not a valid one another process renamed into its place meanwhile).
+    """
+
+    def __init__(self, message: str, identity: tuple[int, int] | None = None) -> None:
+        super().__init__(message)
+        self.identity = identity

@@ -1,0 +1,156 @@
+"""Writing the run store: the check before training, the atomic write of one entry under its lock,
+and the rescue of a finished run that the store could not take.
+
+Every OSError of a write becomes a `StoreNotWritable` naming the store and the reason (read-only,
+permission, full disk). No torch here.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mlp_core.results import RunResult
+from mlp_core.store.entry import write_entry, write_file
+from mlp_core.store.errors import StoreError, StoreNotWritable
+from mlp_core.store.locks import LOCK_DIR, clean_staging, held_lock
+
+LOG = logging.getLogger(__name__)
+#: Free space a store must have before a run trains: an entry takes well under 1 MiB (a test run's
+#: arrays are ~60 KB, a 1000-epoch history ~150 KB); the rest is margin for the file system.
+MIN_FREE_BYTES = 8 * 2**20
+#: Bytes written (and removed) by the check, about one entry.
+PROBE_BYTES = 64 * 2**10
+
+
+def describe(error: OSError) -> str:
+    """Why a write failed, in words."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "its disk is full"
+    if error.errno == errno.EROFS:
+        return "it is on a read-only file system"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied ({error.filename or 'a file in it'})"
+    return f"{error.strerror or error} ({error.filename or 'a file in it'})"
+
+
+def not_writable(root: Path, reason: str) -> StoreNotWritable:
+    remedy = "free some space" if "full" in reason else "make it writable"
+    return StoreNotWritable(
+        f"the run store {root} cannot store runs: {reason}. To store runs, {remedy} or point "
+        "MLP_RUNS_DIR at another folder"
+    )
+
+
+@contextmanager
+def writes_to(root: Path) -> Iterator[None]:
+    """Turn any OSError of the block into StoreNotWritable."""
+    try:
+        yield
+    except OSError as error:
+        raise not_writable(root, describe(error)) from error
+
+
+def check_writable(root: Path, version: str) -> None:
+    """StoreNotWritable unless a run of code version ``version`` can be stored in ``root`` now."""
+    folder = root / f"v{version}"
+    with writes_to(root):
+        folder.mkdir(parents=True, exist_ok=True)
+        (root / LOCK_DIR).mkdir(exist_ok=True)
+        probe = folder / f".probe.{uuid.uuid4().hex}"
+        try:
+            write_file(probe, bytes(PROBE_BYTES))
+        finally:
+            probe.unlink(missing_ok=True)
+        free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        raise not_writable(
+            root,
+            f"its disk is nearly full ({free / 2**20:.1f} MiB free, a run needs "
+            f"{MIN_FREE_BYTES / 2**20:.0f} MiB)",
+        )
+    clean_staging(root, folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)  # makes the rename durable
+    finally:
+        os.close(descriptor)
+
+
+def save(root: Path, result: RunResult, final: Path, keep_existing: Callable[[], bool]) -> Path:
+    """Write ``result`` as entry folder ``final`` of store ``root``, atomically, and return it.
+
+    Under the entry's lock: ``keep_existing()`` says whether a valid entry is already there (it
+    is then kept, never replaced) and moves a corrupt one aside; otherwise a staging folder
+    ``.<key>.<random>`` is written completely and renamed to ``final``.
+    """
+    key, version = final.name, final.parent.name[1:]
+    with writes_to(root):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with held_lock(root, version, key):
+            if keep_existing():
+                LOG.info("run %s was stored meanwhile: the stored entry is kept", final)
+                return final
+            staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}."))
+            try:
+                os.chmod(staging, 0o755)  # mkdtemp makes it private; entries are for every reader
+                write_entry(staging, result, key)
+                os.rename(staging, final)  # final is absent: we hold its lock
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            _sync_folder(final.parent)
+    clean_staging(root, final.parent)
+    return final
+
+
+def rescue_dirs() -> list[Path]:
+    """Where a run the store cannot take is kept, in order of preference: ``$MLP_RESCUE_DIR``,
+    the temporary folder (often another file system than a full disk), the user's cache."""
+    candidates = [Path(tempfile.gettempdir()) / "mlp_lab_rescued_runs"]
+    candidates.append(Path.home() / ".cache" / "mlp_lab" / "rescued_runs")
+    override = os.environ.get("MLP_RESCUE_DIR", "").strip()
+    return [Path(override), *candidates] if override else candidates
+
+
+def rescue(result: RunResult, key: str) -> Path | None:
+    """Keep ``result`` as an entry of a store folder of its own (see `rescue_dirs`); its folder, or
+    None when no place could take it."""
+    version = result.provenance.code_version
+    for root in rescue_dirs():
+        final = root / f"v{version}" / key
+        try:
+            return save(root, result, final, keep_existing=final.exists)
+        except StoreError as error:
+            LOG.warning("could not keep the run in %s either: %s", root, error)
+    return None
+
+
+def save_or_rescue(store: Any, result: RunResult) -> Path:
+    """``store.save(result)``; if the store fails, the run is kept by `rescue` and the
+    StoreNotWritable raised says where (its ``kept``)."""
+    try:
+        return Path(store.save(result))
+    except StoreError as error:
+        final = store.path_for(result.config, result.provenance.code_version)
+        kept = rescue(result, final.name)
+        if kept is None:
+            raise StoreNotWritable(
+                f"{error}; the finished run could not be kept anywhere else either"
+            ) from error
+        raise StoreNotWritable(
+            f"{error}. The finished run was kept in {kept}: copy that folder into "
+            f"{final.parent} once the store can take it",
+            kept,
+        ) from error
