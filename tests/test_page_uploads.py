@@ -12,7 +12,8 @@ import pytest
 from app_pages import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
 
-from mlp_core.data.files import DataError, ensure_dataset
+from mlp_core.data.files import DataError
+from mlp_core.data.sources import ensure_dataset
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,9 +57,8 @@ def test_a_zip_of_undecodable_images_is_an_error_naming_them() -> None:
 
 def test_an_animated_gif_is_shown_as_its_first_frame_and_said_so() -> None:
     at = upload(hz.make_zip({"labels.csv": b"anim.png,2\n", "anim.png": hz.animated_gif()}))
-    assert (
-        "anim.png: GIF of 3 frames: stored as an 8-bit PNG of its first frame" in at.info[0].value
-    )
+    infos = "\n".join(info.value for info in at.info)
+    assert "anim.png: GIF of 3 frames: stored as an 8-bit PNG of its first frame" in infos
     assert "image: torch.uint8 (3, 8, 8)" in code(at)
 
 

@@ -233,7 +233,8 @@ def test_cli_unreachable_scheduler_is_one_line_and_exit_1(tmp_path):
 
 
 def test_cli_cluster_killed_mid_sweep_is_one_line_then_resumes(tmp_path):
-    from mlp_core.data.files import DataError, ensure_dataset
+    from mlp_core.data.files import DataError
+    from mlp_core.data.sources import ensure_dataset
 
     try:
         ensure_dataset("mnist")
