@@ -27,8 +27,10 @@ def command_train(args: argparse.Namespace) -> int:
                 flush=True,
             )
 
-    from mlp_core.engine.train import train
+    from mlp_core.engine.train import resolve_device, train
 
+    if args.device is not None:
+        resolve_device(args.device)  # before the store is looked at: a clear "no such device"
     if args.no_store:
         result, from_store = train(config, device=args.device, progress=on_event), False
     else:

@@ -20,6 +20,7 @@ from mlp_core.config import RunConfig
 from mlp_core.data.splits import Split, load_split
 from mlp_core.engine.backprop import Backprop, FlatAdam
 from mlp_core.engine.denormals import denormals_flushed
+from mlp_core.engine.devices import resolve_device as resolve_device  # its home before
 from mlp_core.engine.model import build_model
 from mlp_core.engine.progress import (
     CancelCheck,
@@ -55,13 +56,6 @@ FUSED_OPTIMIZERS = {
 
 #: Evaluation batch: large batches make inference matrix products efficient; 10000 x 784 floats = 31 MB.
 EVAL_BATCH = 10000
-
-
-def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """``device`` if given, else CUDA when available, else the CPU."""
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def to_features(images: torch.Tensor, device: torch.device) -> torch.Tensor:

@@ -45,6 +45,7 @@ class Job:
     key: str
     label: str
     work: Work = field(repr=False)
+    config: RunConfig | None = None  # what a training job trains (None for other work)
     status: str = "queued"  # queued | running | finished | failed | cancelled
     events: list[Any] = field(default_factory=list)  # dicts or typed events, see the module
     result: Any = None
@@ -93,13 +94,16 @@ class JobQueue:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def submit(self, key: str, work: Work, label: str = "") -> Job:
-        """Queue ``work`` under ``key``; an active job with the same key is returned instead."""
+    def submit(self, key: str, work: Work, label: str = "", config: RunConfig | None = None) -> Job:
+        """Queue ``work`` under ``key``; an active job with the same key is returned instead.
+
+        ``config`` is what the job trains, kept on the job for whoever shows it.
+        """
         with self._lock:
             existing = self._jobs.get(key)
             if existing is not None and existing.active:
                 return existing
-            job = Job(key=key, label=label or key, work=work)
+            job = Job(key=key, label=label or key, work=work, config=config)
             self._jobs[key] = job
             self._start_waiting()
             return job
@@ -187,4 +191,4 @@ def submit_training(queue: JobQueue, config: RunConfig, store: Any = None) -> Jo
         report({"kind": "done", "status": result.status, "from_store": from_store})
         return result
 
-    return queue.submit(training_key(config), work, label=config.label())
+    return queue.submit(training_key(config), work, label=config.label(), config=config)
