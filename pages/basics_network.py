@@ -9,7 +9,7 @@ import streamlit as st
 import torch
 from torch import nn
 
-from mlp_core.basics.playground import NeuralNetwork
+from mlp_core.basics.network import NeuralNetwork
 from ui.basics import header, run_and_show, section, source_without_docstrings
 from ui.i18n import _, count, decimal, handout_quote, language
 from ui.router import require_router
@@ -40,7 +40,7 @@ def network_section() -> tuple[tuple[int, ...], dict[str, Any] | None]:
     )
     st.caption(
         _(
-            "`mlp_core.basics.playground.NeuralNetwork` is the handout's class with the widths as "
+            "`mlp_core.basics.network.NeuralNetwork` is the handout's class with the widths as "
             "an argument (`hidden=(512, 512)` builds exactly the handout's layers):"
         )
     )
