@@ -18,7 +18,7 @@ if not Path("/usr/bin/chromium").exists():
     pytest.skip("the browser tests need Debian's chromium", allow_module_level=True)
 pytest.importorskip("playwright.sync_api", reason="the browser tests need playwright")
 
-from browser_support import (  # noqa: E402
+from browser_support import (
     ARTIFACTS,
     SCREENSHOTS,
     AppServer,
@@ -29,9 +29,9 @@ from browser_support import (  # noqa: E402
     save_screenshot,
     start_app_server,
 )
-from playwright.sync_api import Browser, Page  # noqa: E402
+from playwright.sync_api import Browser, Page
 
-from ui.i18n.catalog import translations  # noqa: E402
+from ui.i18n.catalog import translations
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
