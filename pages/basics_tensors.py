@@ -58,13 +58,13 @@ def parse_data(text: str, max_depth: int = 3, max_size: int = 64) -> tuple[Any, 
         return None, _("`{text}` holds inf or nan: type finite numbers.").format(text=shown(text))
     if array.dtype.kind not in "iuf" or not 1 <= array.ndim <= max_depth or array.size > max_size:
         message = _(
-            "`{text}` gives a {dims}-D array of {size} `{dtype}` values: type 1 to {most} numbers "
+            "`{text}` gives a {dims}-D array of {values} `{dtype}` values: type 1 to {most} numbers "
             "in a rectangular list, 1 to {depth} levels deep."
         )
         return None, message.format(
             text=shown(text),
             dims=array.ndim,
-            size=count(array.size),
+            values=count(array.size),
             dtype=array.dtype,
             most=max_size,
             depth=max_depth,
