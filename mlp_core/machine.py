@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlp_core.errors import Coded, register
+
 
 @functools.cache
 def cpu_model() -> str:
@@ -131,8 +133,22 @@ def thread_count() -> int:
 DEVICE_TYPES: tuple[str, ...] = ("cpu", "cuda")
 
 
-class DeviceError(RuntimeError):
-    """The asked device exists as a name but not on this machine (e.g. CUDA without a GPU)."""
+#: English texts of the device errors (`mlp_core.errors`): the command line prints them, the app
+#: shows them translated from their code.
+MESSAGES = register(
+    {
+        "device.no_cuda": (
+            "device {device} asked for, but torch finds no CUDA GPU on this machine (torch "
+            "{torch}, CUDA build {cuda}); use --device cpu"
+        ),
+        "device.index": "device {device} asked for, but this machine has {count} GPU(s)",
+    }
+)
+
+
+class DeviceError(Coded, RuntimeError):
+    """The asked device exists as a name but not on this machine (e.g. CUDA without a GPU;
+    codes ``device.*``)."""
 
 
 def check_device_name(device: str) -> str:

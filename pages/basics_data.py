@@ -27,10 +27,10 @@ from ui.basics_data import (
     dataset_picker,
     torchvision_dataset_or_stop,
 )
-from ui.i18n import N_, _, count, handout_quote, ngettext
+from ui.i18n import N_, _, count, error_message, handout_quote, ngettext
 from ui.images import display_array
 from ui.router import require_router
-from ui.upload_text import bullet_list, problem_lines
+from ui.upload_text import bullet_list, note_lines, problem_lines
 
 require_router()
 
@@ -192,14 +192,14 @@ def show_upload_report(name: str, report: UploadReport) -> None:
     if problems:
         skipped = ngettext("{n} problem, skipped:", "{n} problems, skipped:", len(problems))
         st.warning(skipped.format(n=count(len(problems))) + "\n" + bullet_list(problems))
-    if report.notes():
+    if report.converted:
         st.info(
             _(
                 "Converted so that `read_image` gives one (C, H, W) image (animated or multi-page "
                 "files keep their first frame):"
             )
             + "\n"
-            + bullet_list(report.notes())
+            + bullet_list(note_lines(report))
         )
     demonstrate(report.annotations, report.img_dir)
 
@@ -252,8 +252,9 @@ def upload_source() -> None:
     try:
         report = checked_upload(uploaded.getvalue())
     except UploadError as error:
-        # The reason is the library's words (a member name, a limit, what is damaged).
-        st.error(_("`{name}` was refused: {reason}").format(name=uploaded.name, reason=error))
+        # The library's reason (a member name, a limit, what is damaged), from its code.
+        reason = error_message(error)
+        st.error(_("`{name}` was refused: {reason}").format(name=uploaded.name, reason=reason))
     else:
         show_upload_report(uploaded.name, report)
 

@@ -18,6 +18,7 @@ from mlp_core.basics.playground import (
 from mlp_core.basics.script import playground_script
 from mlp_core.report.stats import wilson_interval
 from mlp_core.store.jobs import Job, JobQueue
+from ui import jobs
 from ui.basics import header, section, source_without_docstrings
 from ui.basics_charts import LossChartLabels, loss_chart
 from ui.basics_data import dataset_picker, playground_queue
@@ -47,14 +48,6 @@ LOSS_LABELS = {
     ),
 }
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
-#: A job's status (`mlp_core.store.jobs.Job.status`) as the progress bar says it.
-STATUSES = {
-    "queued": N_("queued"),
-    "running": N_("running"),
-    "finished": N_("finished"),
-    "failed": N_("failed"),
-    "cancelled": N_("cancelled"),
-}
 DEFAULTS = PlaygroundConfig()
 
 
@@ -157,15 +150,14 @@ def start_button(queue: JobQueue, config: PlaygroundConfig) -> None:
         return
     st.session_state.optim_runs += 1
     key = f"playground-{st.session_state.optim_session}-{st.session_state.optim_runs}"
-    label = ngettext(
-        "1.6 playground: {images} images, {epochs} epoch",
-        "1.6 playground: {images} images, {epochs} epochs",
-        config.epochs,
-    ).format(images=count(config.train_size), epochs=config.epochs)
+    # Named in English for logs; a page names it in its reader's language (`ui.jobs.job_label`).
+    label = f"1.6 playground: {config.train_size} images, {config.epochs} epoch(s)"
     queue.submit(
         key,
         lambda report, should_stop, config=config: run_playground(config, report, should_stop),
         label=label,
+        kind="playground",
+        subject=config,
     )
     st.session_state.optim_job_key = key
 
@@ -182,7 +174,7 @@ def show_progress(queue: JobQueue, current: Job, batches: list[dict], lines: lis
     stage = _("loading data")
     if batches:
         stage = _("epoch {epoch}").format(epoch=batches[-1]["epoch"])
-    status = _(STATUSES[current.status]) if current.status in STATUSES else current.status
+    status = jobs.status_text(current.status)
     st.progress(
         fraction,
         text=_("{status}: {stage}, {done}, {seconds}").format(
@@ -256,7 +248,7 @@ def show_run(queue: JobQueue, polling: bool) -> None:
     lines = [event["text"] for event in events if event["kind"] == "line"]
     show_progress(queue, current, batches, lines)
     if current.status == "failed":
-        st.error(_("The run failed: {error}").format(error=current.error))
+        st.error(_("The run failed: {error}").format(error=jobs.job_error(current)))
     elif current.status == "cancelled":
         stopped = ngettext("Stopped after {n} batch.", "Stopped after {n} batches.", len(batches))
         st.warning(stopped.format(n=count(len(batches))))

@@ -8,9 +8,10 @@ from pandas.io.formats.style import Styler
 
 from mlp_core import machine
 from mlp_core.config import DATASET_TITLES, DATASETS
-from mlp_core.data.files import data_root, dataset_status, root_problem
+from mlp_core.data.files import data_root, dataset_status, root_problem, state_text
+from mlp_core.store.errors import StoreError
 from ui import store
-from ui.i18n import N_, _, count, decimal, ngettext, number
+from ui.i18n import N_, _, count, decimal, error_message, library_text, ngettext, number
 from ui.router import require_router
 
 require_router()
@@ -32,32 +33,6 @@ RUN_COLUMNS = {
     "code_version": N_("code version"),
 }
 NEWEST_RUNS = 15
-
-
-def state_text(files: dict[str, str]) -> str:
-    """One phrase for the file states of a `dataset_status` (the library's `state_text`, in the
-    viewer's language): "verified (MD5)", "missing", "partial: 2 of 4 files, missing ..."."""
-    missing = [name for name, state in files.items() if state == "missing"]
-    corrupt = [name for name, state in files.items() if state == "corrupt"]
-    if not missing and not corrupt:
-        return _("verified (MD5)")
-    if len(missing) == len(files):
-        return _("missing")
-    fields = {
-        "present": len(files) - len(missing),
-        "total": len(files),
-        "missing": ", ".join(missing),
-        "corrupt": ", ".join(corrupt),
-    }
-    if missing and corrupt:
-        template = _(
-            "partial: {present} of {total} files, missing {missing}; failing their MD5: {corrupt}"
-        )
-    elif missing:
-        template = _("partial: {present} of {total} files, missing {missing}")
-    else:
-        template = _("partial: failing their MD5: {corrupt}")
-    return template.format(**fields)
 
 
 def torch_text(device: str) -> str:
@@ -112,7 +87,7 @@ def datasets_section() -> None:
     rows = [
         {
             _("data set"): DATASET_TITLES[status["dataset"]],
-            _("state"): state_text(status["files"]),
+            _("state"): library_text(state_text(status)),
             _("files verified"): sum(state == "verified" for state in status["files"].values()),
             _("folder"): status["folder"],
         }
@@ -122,10 +97,10 @@ def datasets_section() -> None:
     complete = all(status["verified"] for status in statuses)
     problem = None if complete else root_problem(data_root())
     if problem:
-        # The problem is the library's one line (English), naming the folder and the fix.
+        # The library's one line (coded: in the reader's language), naming the folder and the fix.
         st.warning(
             _("Nothing can be fetched: {problem}. Browsing stored results needs no data.").format(
-                problem=problem
+                problem=library_text(problem)
             )
         )
     elif not complete:
@@ -153,7 +128,11 @@ def newest_runs(index: pd.DataFrame) -> Styler:
 
 def runs_section() -> None:
     st.subheader(_("Runs in the store"))
-    index = store.index()
+    try:
+        index = store.index()
+    except StoreError as error:  # e.g. MLP_RUNS_DIR names a file: said, not a traceback
+        st.error(_("The run store cannot be read: {problem}").format(problem=error_message(error)))
+        return
     if index.empty:
         st.info(
             _("No runs stored yet in `{folder}`. Train one on the *{page}* page.").format(

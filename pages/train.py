@@ -169,7 +169,7 @@ def run_section(key: str) -> None:
         epochs = len(job.of_kind("epoch"))
         st.warning(f"Cancelled after {epochs} finished epoch(s); cancelled runs are not stored.")
     elif job is not None and job.status == "failed":
-        st.error(f"The training failed: {job.error}")
+        st.error(f"The training failed: {jobs.job_error(job)}")
     else:
         st.warning(
             f"Run {key} is not known to this server (it may have restarted before the run "
@@ -190,7 +190,7 @@ def active_jobs_section() -> None:
     with st.expander(f"Other trainings on this server ({len(others)})", expanded=not mine):
         st.dataframe(jobs.jobs_table(others, jobs.job_queue()), hide_index=True)
         for job in others:
-            if st.button(f"Show {job.label}", key=f"{P}show_{job.key}"):
+            if st.button(f"Show {jobs.job_label(job)}", key=f"{P}show_{job.key}"):
                 attach(job.key)
                 st.rerun()
 

@@ -3,7 +3,9 @@ mlp_core errors, and every page rendered under AppTest with ``?lang=es`` and ``?
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 from collections.abc import Iterator
 
 import pytest
@@ -79,13 +81,25 @@ def test_menu_is_translated_and_deep_links_stay(session_language) -> None:
 # -- errors raised by mlp_core ----------------------------------------------------------------
 
 
-def test_every_registered_error_code_has_its_translatable_template() -> None:
-    import mlp_core.config  # noqa: F401  (registers its codes)
+def import_every_mlp_core_module() -> None:
+    """Import every module of mlp_core (each registers its codes on import), ``__main__`` aside."""
+    import mlp_core
 
-    assert errors.TEMPLATES, "no mlp_core error code registered"
+    for module in pkgutil.walk_packages(mlp_core.__path__, "mlp_core."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+
+
+def test_every_registered_error_code_has_its_translatable_template() -> None:
+    import_every_mlp_core_module()
+    assert {"config.choice", "data.fetch_failed", "upload.crc", "store.kept"} <= set(
+        errors.TEMPLATES
+    ), "the walk missed modules that register codes"
     for code, english in errors.TEMPLATES.items():
-        assert code in MESSAGES, f"{code} has no template in ui/i18n/errors.py"
+        assert code in MESSAGES, f"{code} has no template in ui/i18n/errors.py or library_texts.py"
         assert MESSAGES[code] == english, f"{code}: the English texts differ"
+    stale = sorted(set(MESSAGES) - set(errors.TEMPLATES))
+    assert not stale, f"templates for codes mlp_core no longer registers: {stale}"
 
 
 def test_config_error_in_spanish_and_english(session_language) -> None:

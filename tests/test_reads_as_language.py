@@ -85,6 +85,82 @@ def test_a_long_playground_run_warning_reads_as_its_language(fashion_mnist: str)
     assert_reads_as_its_language("basics_optimization", long_run)
 
 
+def test_home_with_an_unusable_data_root_and_store_reads_as_its_language(
+    tmp_path, monkeypatch
+) -> None:
+    # The library's messages (coded): the data root is a file, the run store is a file.
+    (tmp_path / "data").write_text("")
+    (tmp_path / "store").write_text("")
+    monkeypatch.setenv("MLP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MLP_RUNS_DIR", str(tmp_path / "store"))
+
+    def both_messages(at: AppTest) -> None:
+        assert at.warning and at.error
+
+    assert_reads_as_its_language("home", both_messages)
+
+
+def upload_zip(payload: bytes) -> Action:
+    def act(at: AppTest) -> None:
+        at.selectbox(key="data_dataset").set_value("mnist").run()
+        at.radio(key="data_custom_source").set_value("upload").run()
+        at.file_uploader(key="data_upload").set_value(("mine.zip", payload, "application/zip"))
+        at.run()
+
+    return act
+
+
+def test_an_upload_with_problems_and_conversions_reads_as_its_language() -> None:
+    import hostile_zips as hz
+
+    payload = hz.make_zip(
+        {
+            "labels.csv": b"a.png,4\nanim.png,x\nreadme.txt,2\nghost.png,1\n../up.png,3\n",
+            "a.png": hz.png_bytes(),
+            "anim.png": hz.animated_gif(),
+            "readme.txt": b"hello",
+            "../up.png": hz.png_bytes(),
+            "bad.png": b"junk",
+        }
+    )
+    act = upload_zip(payload)
+
+    def with_problems(at: AppTest) -> None:
+        act(at)
+        assert at.warning and at.info and at.success
+
+    assert_reads_as_its_language("basics_data", with_problems)
+
+
+@pytest.mark.parametrize("build", ["encrypted_member", "unknown_compression", "wrong_crc"])
+def test_a_refused_zip_reads_as_its_language(build: str) -> None:
+    import hostile_zips as hz
+
+    act = upload_zip(getattr(hz, build)())
+
+    def refused(at: AppTest) -> None:
+        act(at)
+        assert len(at.error) == 1
+
+    assert_reads_as_its_language("basics_data", refused)
+
+
+def test_the_fashion_mnist_fallback_reads_as_its_language(tmp_path, monkeypatch) -> None:
+    from mlp_core.data import files, sources
+
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "MNIST").symlink_to((files.data_root() / "MNIST").resolve(), target_is_directory=True)
+    monkeypatch.setenv("MLP_DATA_DIR", str(root))
+    monkeypatch.setitem(sources.SOURCES, "fashion_mnist", (sources._from_debian,))
+    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", tmp_path / "no_debian_package")
+
+    def fallback(at: AppTest) -> None:
+        assert any("Fashion-MNIST" in info.value for info in at.info)
+
+    assert_reads_as_its_language("basics_transforms", fallback)
+
+
 # -- the checks can fail -------------------------------------------------------------------------
 
 

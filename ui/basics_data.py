@@ -21,7 +21,7 @@ from mlp_core.data.files import DataError, data_root
 from mlp_core.data.sources import ensure_dataset
 from mlp_core.store.jobs import JobQueue
 from ui import jobs
-from ui.i18n import _
+from ui.i18n import _, error_message
 
 #: The data sets the basics pages offer, the handout's (Fashion-MNIST) first. Proper names: the
 #: same in every language.
@@ -38,18 +38,18 @@ def current_root() -> str:
 
 
 @st.cache_resource(ttl=MISSING_RECHECK_SECONDS, show_spinner=False)
-def _unavailable_reason(name: str, root: str) -> str | None:
+def _unavailable_reason(name: str, root: str) -> DataError | None:
     try:
         ensure_dataset(name, Path(root))
     except DataError as error:
-        return str(error)
+        return error  # coded: each viewer reads it in their own language
     return None
 
 
-def unavailable_reason(name: str, root: str) -> str | None:
+def unavailable_reason(name: str, root: str) -> DataError | None:
     """None when the verified files of ``name`` are under ``root`` (fetched now if need be), else
-    the one-line reason why they cannot be had (the sources tried, or an unusable data root; the
-    library's English, shown as details)."""
+    the error saying why they cannot be had (the sources tried, or an unusable data root; shown
+    as details with `ui.i18n.error_message`)."""
     with st.spinner(_("Looking for the data set...")):
         return _unavailable_reason(name, root)
 
@@ -64,8 +64,8 @@ def dataset_picker(
     """Select box for the data set, one choice shared by the basics pages; returns its name.
 
     Where Fashion-MNIST cannot be had (no internet, no Debian package), the pages use MNIST and say
-    so in one info line, with how to get it, and the reason (the sources tried, the library's
-    English) folded beneath it; the select box then offers MNIST only. ``notes`` is where that
+    so in one info line, with how to get it, and the reason (the sources tried, each with why it
+    failed) folded beneath it; the select box then offers MNIST only. ``notes`` is where that
     note goes (default: under the select box), e.g. a full-width container when the select box
     sits in a narrow column.
     """
@@ -95,7 +95,7 @@ def dataset_picker(
             icon=":material/info:",
         )
         with area.expander(_("Why Fashion-MNIST is missing (the sources tried)")):
-            st.code(fashion_problem, language=None, wrap_lines=True)
+            st.code(error_message(fashion_problem), language=None, wrap_lines=True)
     return name
 
 
@@ -136,7 +136,7 @@ def torchvision_dataset(name: str, train: bool, to_tensor: bool) -> torch.utils.
 def _stop_for_missing(name: str, error: DataError) -> None:
     st.error(
         _("The {title} files are not available: {problem}").format(
-            title=DATASET_LABELS[name], problem=error
+            title=DATASET_LABELS[name], problem=error_message(error)
         )
     )
     st.stop()

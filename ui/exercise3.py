@@ -20,6 +20,7 @@ from mlp_core.store import baselines
 from mlp_core.store.entry import StoredRun
 from mlp_core.sweep.spec import SPEC_DIR, expand, load_spec
 from ui import jobs, store
+from ui.i18n import error_message
 
 #: Pool name meaning "every validation run in the store".
 ALL_RUNS = "every validation run in the store"
@@ -70,11 +71,11 @@ def knn_baseline() -> tuple[dict[str, Any] | None, str | None]:
     try:
         return _knn(str(folder), path.stat().st_mtime), None
     except baselines.BaselineError as error:
-        return None, str(error)
+        return None, error_message(error)
 
 
 @st.cache_data(show_spinner=False, max_entries=2, ttl=300)
-def _test_set(dataset: str, root: str) -> tuple[np.ndarray, np.ndarray] | str:
+def _test_set(dataset: str, root: str) -> tuple[np.ndarray, np.ndarray] | BaseException:
     # (labels, images), or why they cannot be had: a failure is cached too (for the ttl, 5 min),
     # so that reruns do not start a fetch each.
     from mlp_core.data.files import DataError, read_verified
@@ -87,7 +88,7 @@ def _test_set(dataset: str, root: str) -> tuple[np.ndarray, np.ndarray] | str:
         labels = read_verified(dataset, "t10k-labels-idx1-ubyte", Path(root))
         images = read_verified(dataset, "t10k-images-idx3-ubyte", Path(root))
     except DataError as error:
-        return str(error)
+        return error  # coded: shown in each reader's language
     return labels.astype(np.int64), images
 
 
@@ -98,6 +99,8 @@ def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
 
     with st.spinner(f"Reading the {dataset} test images (fetched once per server)..."):
         found = _test_set(dataset, str(data_root().resolve()))
+    if isinstance(found, BaseException):  # a coded DataError: in the reader's language
+        found = error_message(found)
     if isinstance(found, str):
         st.warning(
             f"The {dataset} test images are not available here ({found}): paired tests, the "

@@ -21,7 +21,18 @@ from mlp_core.engine.progress import BatchEnd, EpochEnd
 from mlp_core.report import curves
 from mlp_core.store.jobs import Job, JobQueue, submit_training
 from mlp_core.store.run_store import RunStore
-from ui.i18n import duration
+from ui.i18n import (
+    _,
+    chart_locale,
+    count,
+    decimal,
+    duration,
+    percent,
+)
+from ui.job_text import CANCEL_REQUESTED, label_markdown, progress_text, queued_text, set_name
+from ui.job_text import job_error as job_error  # re-exported: pages name jobs through ui.jobs
+from ui.job_text import job_label as job_label
+from ui.job_text import status_text as status_text
 from ui.learning_curves import set_color
 
 #: Seconds between two refreshes of a running job's view.
@@ -84,19 +95,27 @@ def format_seconds(seconds: float) -> str:
 
 
 def live_error_chart(history: dict[str, list[float]], split: str) -> alt.Chart:
-    """Training and evaluation error (%) per epoch of a running job."""
+    """Training and evaluation error (%) per epoch of a running job, in the session's language."""
     frame = curves.history_frame(history, split=split)
-    frame = frame[frame["metric"] == "error"].assign(value=lambda f: f["value"] * 100)
+    frame = frame[frame["metric"] == "error"]
+    frame = frame.assign(value=frame["value"] * 100, set=frame["set"].map(set_name))
+    sets = [set_name("training"), set_name(curves.eval_set_name(split))]
+    epoch, error, shown_set = _("epoch"), _("error (%)"), _("set")
     return (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("value:Q", title="error (%)"),
-            color=set_color(["training", curves.eval_set_name(split)]),
-            tooltip=["set", "epoch", alt.Tooltip("value:Q", title="error (%)", format=".2f")],
+            x=alt.X("epoch:Q", title=epoch, axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title=error),
+            color=set_color(sets).title(shown_set),
+            tooltip=[
+                alt.Tooltip("set:N", title=shown_set),
+                alt.Tooltip("epoch:Q", title=epoch),
+                alt.Tooltip("value:Q", title=error, format=".2f"),
+            ],
         )
         .properties(height=260)
+        .configure(locale=chart_locale())
     )
 
 
@@ -140,28 +159,22 @@ def _live_view(key: str, prefix: str) -> None:
         return
     config = job.config
     epochs = config.epochs if config else None
-    st.markdown(f"**{job.label}**")
+    st.markdown(f"**{label_markdown(job)}**")
     if job.status == "queued":
-        waiting = [other for other in queue.jobs() if other.status == "queued"]
-        running = [other.label for other in queue.jobs() if other.status == "running"]
-        st.info(
-            f"Queued: position {queue.position(job)} of {len(waiting)} waiting. "
-            f"{queue.max_running} training(s) run at a time on this server; running now: "
-            + ("; ".join(running) or "none")
-        )
+        st.info(queued_text(queue, job))
     elif job.status == "running":
         _running_view(job, config, epochs)
     if job.active:
         if job.cancel_requested:
-            st.caption("Cancel requested: the run stops before its next batch.")
+            st.caption(_(CANCEL_REQUESTED))
         elif st.button(
-            "Cancel",
+            _("Cancel"),
             key=f"{prefix}cancel_{key}",
             icon=":material/stop:",
-            help="Stops the run for every tab that follows it.",
+            help=_("Stops the run for every tab that follows it."),
         ):
             job.cancel()
-            st.caption("Cancel requested: the run stops before its next batch.")
+            st.caption(_(CANCEL_REQUESTED))
     else:
         st.rerun()  # the job has ended: redraw the whole page once, without the polling
 
@@ -172,43 +185,44 @@ def _running_view(job: Job, config: RunConfig | None, epochs: int | None) -> Non
     finished_epochs = len(history.get("epoch", []))
     seconds = history.get("seconds", [])
     per_epoch = sum(seconds) / len(seconds) if seconds else None
-    total = f" of {epochs}" if epochs else ""
-    current = min(int(done) + 1, epochs or int(done) + 1)
-    text = f"Epoch {current}{total} · {format_seconds(job.elapsed())} elapsed"
-    if per_epoch and epochs:
-        text += f" · about {format_seconds(per_epoch * (epochs - done))} left"
-    st.progress(fraction, text=text)
+    st.progress(fraction, text=progress_text(job, done, epochs, per_epoch))
     if config is not None and config.stopping == "patience":
         st.caption(
-            f"Early stopping: it may end before epoch {epochs} (patience {config.patience})."
+            _("Early stopping: it may end before epoch {epochs} (patience {patience}).").format(
+                epochs=count(config.epochs), patience=count(config.patience)
+            )
         )
     if not finished_epochs:
-        st.caption("The first epoch is running; curves appear when it ends.")
+        st.caption(_("The first epoch is running; curves appear when it ends."))
         return
-    eval_name = curves.eval_set_name(config.split if config else "validation")
-    columns = st.columns(4)
-    columns[0].metric("Epochs done", finished_epochs)
-    columns[1].metric("Training error", f"{history['train_error'][-1]:.2%}")
-    columns[2].metric(f"{eval_name.capitalize()} error", f"{history['eval_error'][-1]:.2%}")
-    columns[3].metric("Seconds per epoch", f"{per_epoch:.2f}")
     split = config.split if config else "validation"
+    columns = st.columns(4)
+    columns[0].metric(_("Epochs done"), count(finished_epochs))
+    columns[1].metric(_("Training error"), percent(history["train_error"][-1]))
+    eval_error = _("Test error") if split == "test" else _("Validation error")
+    columns[2].metric(eval_error, percent(history["eval_error"][-1]))
+    columns[3].metric(_("Seconds per epoch"), decimal(per_epoch or 0.0, 2))
     st.altair_chart(live_error_chart(history, split), width="stretch")
 
 
 def jobs_table(jobs: list[Job], queue: JobQueue) -> pd.DataFrame:
-    """One row per job: run, status, queue position, epochs done, elapsed seconds."""
+    """One row per job: run, status, queue position, epochs done, elapsed time, key; headers and
+    values in the session's language (the run's label and key are identifiers)."""
     rows = []
     for job in jobs:
         config = job.config
-        done, _ = job_progress(job, config.epochs if config else None)
+        done, _fraction = job_progress(job, config.epochs if config else None)
+        epochs = decimal(done, 1)
+        if config:
+            epochs = _("{done} of {total}").format(done=epochs, total=count(config.epochs))
         rows.append(
             {
-                "run": job.label,
-                "status": job.status,
-                "queue position": queue.position(job) or None,
-                "epochs done": f"{done:.1f}" + (f" / {config.epochs}" if config else ""),
-                "elapsed": format_seconds(job.elapsed()),
-                "key": job.key,
+                _("run"): job_label(job),
+                _("status"): status_text(job.status),
+                _("queue position"): queue.position(job) or None,
+                _("epochs done"): epochs,
+                _("elapsed"): format_seconds(job.elapsed()),
+                _("key"): job.key,
             }
         )
     return pd.DataFrame(rows)

@@ -1,35 +1,43 @@
 """An uploaded zip's report (`mlp_core.data.uploads.UploadReport`) in the viewer's language.
 
-The library reports what it refused as data (member names, CSV rows, its reasons); this module
-words it for page 1.2, as `ui.i18n.error_message` words a coded error: the sentence around each
-name is translated, the reasons stay the library's. Text only, no ``st.*``.
+The library reports what it refused as data (member names, CSV rows, its reasons as coded texts);
+this module words it for page 1.2: the sentence around each name is translated here, each reason
+from its code (`ui.i18n.library_text`). Text only, no ``st.*``.
 """
 
 from __future__ import annotations
 
 from mlp_core.data.uploads import UploadReport
-from ui.i18n import _, count
+from ui.i18n import _, count, library_text
 
 MOST_LINES = 30  # problem lines listed before "... and N more"
 
 
 def problem_lines(report: UploadReport) -> list[str]:
-    """One line per problem of ``report`` (`UploadReport.problems`, in the viewer's language;
-    the reasons are the library's words)."""
+    """One line per problem of ``report`` (`UploadReport.problems`, in the viewer's language)."""
     lines = [
-        _("refused {name}: {reason}").format(name=repr(n), reason=r) for n, r in report.refused
+        _("refused {name}: {reason}").format(name=repr(n), reason=library_text(r))
+        for n, r in report.refused
     ]
     lines += [_("not an image (ignored): {name}").format(name=n) for n in report.not_images]
     lines += [
-        _("cannot decode image {name}: {reason}").format(name=n, reason=r)
+        _("cannot decode image {name}: {reason}").format(name=n, reason=library_text(r))
         for n, r in report.bad_images
     ]
     lines += [
         _("CSV row {row} names a missing file: {name}").format(row=row, name=n)
         for row, n in report.missing
     ]
-    lines += [_("CSV row {row}: {reason}").format(row=row, reason=r) for row, r in report.bad_rows]
+    lines += [
+        _("CSV row {row}: {reason}").format(row=row, reason=library_text(r))
+        for row, r in report.bad_rows
+    ]
     return lines
+
+
+def note_lines(report: UploadReport) -> list[str]:
+    """One line per converted image (`UploadReport.notes`, in the viewer's language)."""
+    return [f"{name}: {library_text(what)}" for name, what in report.converted]
 
 
 def bullet_list(lines: list[str], most: int = MOST_LINES) -> str:

@@ -23,12 +23,12 @@ def command_data(args: argparse.Namespace) -> int:
         if name not in DATASETS:
             raise ValueError(f"invalid dataset={name!r}: allowed: {', '.join(DATASETS)}")
     names = list(dict.fromkeys(args.datasets)) or list(DATASETS)
-    failed: dict[str, str] = {}
+    failed: dict[str, DataError] = {}
     for name in names:
         try:
             fetched = fetch_dataset(name, progress=functools.partial(print, f"{name}:"))
         except DataError as error:
-            failed[name] = str(error)
+            failed[name] = error
             if len(names) > 1:
                 print(f"{name}: not available: {error}", file=sys.stderr)
             continue
@@ -37,7 +37,7 @@ def command_data(args: argparse.Namespace) -> int:
     if not failed:
         return 0
     if len(names) == 1:
-        raise DataError(failed[names[0]])  # one data set: its reason is the error line itself
+        raise failed[names[0]]  # one data set: its reason is the error line itself
     print(
         f"python -m mlp_core: data error: could not get {', '.join(failed)}; "
         f"ready: {', '.join(name for name in names if name not in failed) or 'none'}",

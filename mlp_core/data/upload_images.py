@@ -18,15 +18,35 @@ import torch
 from PIL import Image
 from torchvision.io import decode_image
 
+from mlp_core.errors import Coded, CodedText, register
+
 #: Pillow modes torchvision's decoders turn into the same channels (no conversion needed).
 KEPT_MODES = frozenset({"1", "L", "P", "LA", "PA", "RGB", "RGBA"})
 
 
-class ImageRefused(ValueError):
-    """An uploaded image that cannot be used; the message says why in a few words."""
+#: English texts of why an image is refused or converted (`mlp_core.errors`).
+MESSAGES = register(
+    {
+        "upload.image.bomb": "far more pixels than allowed ({allowed} in all)",
+        "upload.image.unreadable": "not a readable image ({kind})",
+        "upload.image.pixels": "{size} pixels (allowed: {allowed} in all)",
+        "upload.image.frame": "its first frame cannot be converted ({kind})",
+        "upload.image.conversion": "its conversion does not decode as one image",
+        "upload.image.converted": "{why}: stored as an 8-bit PNG of its first frame",
+        "upload.image.frames": "{format} of {frames} frames",
+        "upload.image.mode": "{format} in mode {mode}",
+        "upload.image.undecodable": "{format} that torchvision cannot decode",
+        "upload.image.shape": "{format} decoded as shape {shape}",
+    }
+)
 
 
-def usable_image(payload: bytes, max_pixels: int) -> tuple[bytes, str | None]:
+class ImageRefused(Coded, ValueError):
+    """An uploaded image that cannot be used; the message says why in a few words
+    (codes ``upload.image.*``)."""
+
+
+def usable_image(payload: bytes, max_pixels: int) -> tuple[bytes, CodedText | None]:
     """The bytes to store for an uploaded image, and a note when they are a conversion.
 
     Parameters
@@ -38,7 +58,7 @@ def usable_image(payload: bytes, max_pixels: int) -> tuple[bytes, str | None]:
 
     Returns
     -------
-    (bytes, str or None)
+    (bytes, CodedText or None)
         ``payload`` itself and None, or the first frame as an 8-bit PNG and what was converted.
 
     Raises
@@ -51,18 +71,19 @@ def usable_image(payload: bytes, max_pixels: int) -> tuple[bytes, str | None]:
         try:
             image = Image.open(io.BytesIO(payload))  # reads the header only
         except Image.DecompressionBombError:  # Pillow's own cap, far above ours
-            raise ImageRefused(f"far more pixels than allowed ({max_pixels} in all)") from None
+            raise ImageRefused("upload.image.bomb", allowed=max_pixels) from None
         except Exception as error:  # any decoder error means "not a readable image"
-            raise ImageRefused(f"not a readable image ({type(error).__name__})") from None
+            raise ImageRefused("upload.image.unreadable", kind=type(error).__name__) from None
         with image:
             width, height = image.size
             if width * height > max_pixels:
-                raise ImageRefused(f"{width}x{height} pixels (allowed: {max_pixels} in all)")
+                size = f"{width}x{height}"
+                raise ImageRefused("upload.image.pixels", size=size, allowed=max_pixels)
             frames = getattr(image, "n_frames", 1)
             why = _conversion_reason(payload, image, frames)
             if why is None:
                 return payload, None
-            return _first_frame_png(image), f"{why}: stored as an 8-bit PNG of its first frame"
+            return _first_frame_png(image), CodedText("upload.image.converted", why=why)
 
 
 def decoded_shape(payload: bytes) -> tuple[int, ...] | None:
@@ -77,17 +98,19 @@ def decoded_shape(payload: bytes) -> tuple[int, ...] | None:
     return tuple(tensor.shape) if tensor.dtype == torch.uint8 else None
 
 
-def _conversion_reason(payload: bytes, image: Image.Image, frames: int) -> str | None:
+def _conversion_reason(payload: bytes, image: Image.Image, frames: int) -> CodedText | None:
     """Why ``image`` must be converted (see the module's rule), or None to keep its bytes."""
+    # Pillow names the format of every file it opens ("GIF", "TIFF"): an identifier, kept as is.
+    kind = image.format or "image"
     if frames > 1:
-        return f"{image.format or 'image'} of {frames} frames"
+        return CodedText("upload.image.frames", format=kind, frames=frames)
     if image.mode not in KEPT_MODES:
-        return f"{image.format or 'image'} in mode {image.mode}"
+        return CodedText("upload.image.mode", format=kind, mode=image.mode)
     shape = decoded_shape(payload)
     if shape is None:
-        return f"{image.format or 'image'} that torchvision cannot decode"
+        return CodedText("upload.image.undecodable", format=kind)
     if len(shape) != 3 or shape[0] not in (1, 2, 3, 4):
-        return f"{image.format or 'image'} decoded as shape {shape}"
+        return CodedText("upload.image.shape", format=kind, shape=str(shape))
     return None
 
 
@@ -98,11 +121,11 @@ def _first_frame_png(image: Image.Image) -> bytes:
         buffer = io.BytesIO()
         frame.save(buffer, format="PNG")
     except Exception as error:
-        raise ImageRefused(f"its first frame cannot be converted ({type(error).__name__})") from None
+        raise ImageRefused("upload.image.frame", kind=type(error).__name__) from None
     payload = buffer.getvalue()
     shape = decoded_shape(payload)
     if shape is None or len(shape) != 3:  # cannot happen for an 8-bit PNG; never store one anyway
-        raise ImageRefused("its conversion does not decode as one image")
+        raise ImageRefused("upload.image.conversion")
     return payload
 
 

@@ -14,6 +14,8 @@ import unicodedata
 import zipfile
 from pathlib import PurePosixPath
 
+from mlp_core.errors import Coded, CodedText, register
+
 #: Compression methods read (the standard library's); 99 (AES) and the rest are refused.
 SUPPORTED_METHODS = {
     zipfile.ZIP_STORED: "stored",
@@ -28,8 +30,38 @@ READ_CHUNK = 1 << 20
 NAME_MAX_BYTES = 255
 
 
-class UploadError(ValueError):
-    """The upload cannot be used at all; the message says why, in words."""
+#: English texts of what an upload is refused for (`mlp_core.errors`): the app shows them
+#: translated from their code; `mlp_core.data.uploads.MESSAGES` has the rest.
+MESSAGES = register(
+    {
+        "upload.too_large": "the zip is {size} bytes (allowed: {allowed})",
+        "upload.not_zip": "the file is not a zip archive, or a damaged one",
+        "upload.not_zip_detail": "the file is not a zip archive, or a damaged one ({kind})",
+        "upload.too_many_files": "the zip holds {files} files (allowed: {allowed})",
+        "upload.too_big_unzipped": "the zip uncompresses to more than {allowed} bytes",
+        "upload.member_too_big": "the zip uncompresses to more than {allowed} bytes: refused",
+        "upload.encrypted": "member {name} is encrypted: upload a zip without a password",
+        "upload.compression": (
+            "member {name} uses compression method {method}, which is not supported (use {methods})"
+        ),
+        "upload.crc": (
+            "member {name} fails its CRC-32 check: the zip is damaged or its header lies"
+        ),
+        "upload.damaged": "member {name}: the zip is damaged ({detail})",
+        "upload.cut_short": "member {name} is cut short: the zip is damaged",
+        "upload.data_damaged": "member {name}: its compressed data is damaged ({detail})",
+        "upload.name_length": "name length {length} (allowed: 1..{allowed})",
+        "upload.control_character": "control character in the name",
+        "upload.absolute_path": "absolute path",
+        "upload.parent_path": "'..' in the path (would leave the folder)",
+        "upload.part_length": ("a part of the name is {size} bytes of UTF-8 (allowed: {allowed})"),
+        "upload.symbolic_link": "symbolic link",
+    }
+)
+
+
+class UploadError(Coded, ValueError):
+    """The upload cannot be used at all; the message says why, in words (codes ``upload.*``)."""
 
 
 def open_archive(
@@ -37,17 +69,18 @@ def open_archive(
 ) -> zipfile.ZipFile:
     """The zip of ``payload``, if it is one within the size and count limits (else UploadError)."""
     if len(payload) > max_zip_bytes:
-        raise UploadError(f"the zip is {len(payload)} bytes (allowed: {max_zip_bytes})")
+        raise UploadError("upload.too_large", size=len(payload), allowed=max_zip_bytes)
     try:
         archive = zipfile.ZipFile(io.BytesIO(payload))
     except Exception as error:  # BadZipFile, and EOFError/ValueError/... on damaged directories
-        detail = "" if isinstance(error, zipfile.BadZipFile) else f" ({type(error).__name__})"
-        raise UploadError(f"the file is not a zip archive, or a damaged one{detail}") from None
+        if isinstance(error, zipfile.BadZipFile):
+            raise UploadError("upload.not_zip") from None
+        raise UploadError("upload.not_zip_detail", kind=type(error).__name__) from None
     members = [info for info in archive.infolist() if not info.is_dir()]
     if len(members) > max_files:
-        raise UploadError(f"the zip holds {len(members)} files (allowed: {max_files})")
+        raise UploadError("upload.too_many_files", files=len(members), allowed=max_files)
     if sum(info.file_size for info in members) > max_total_bytes:
-        raise UploadError(f"the zip uncompresses to more than {max_total_bytes} bytes")
+        raise UploadError("upload.too_big_unzipped", allowed=max_total_bytes)
     return archive
 
 
@@ -79,7 +112,7 @@ def _decoded_name(info: zipfile.ZipInfo) -> str:
 
 def unsafe_reason(
     name: str, max_length: int = 255, info: zipfile.ZipInfo | None = None
-) -> str | None:
+) -> CodedText | None:
     """Why a path from an upload must not be used, or None if it is a safe relative path.
 
     Checks the name as `member_path` gives it: its length, control characters, absolute paths,
@@ -87,20 +120,20 @@ def unsafe_reason(
     member's ``info``, symbolic links.
     """
     if not name or len(name) > max_length:
-        return f"name length {len(name)} (allowed: 1..{max_length})"
+        return CodedText("upload.name_length", length=len(name), allowed=max_length)
     if any(ord(character) < 32 for character in name):
-        return "control character in the name"
+        return CodedText("upload.control_character")
     posix = name.replace("\\", "/")
     if posix.startswith("/") or re.match(r"^[A-Za-z]:", posix):
-        return "absolute path"
+        return CodedText("upload.absolute_path")
     parts = PurePosixPath(posix).parts
     if ".." in parts:
-        return "'..' in the path (would leave the folder)"
+        return CodedText("upload.parent_path")
     longest = max(len(part.encode("utf-8", "surrogatepass")) for part in parts)
     if longest > NAME_MAX_BYTES:
-        return f"a part of the name is {longest} bytes of UTF-8 (allowed: {NAME_MAX_BYTES})"
+        return CodedText("upload.part_length", size=longest, allowed=NAME_MAX_BYTES)
     if info is not None and stat.S_ISLNK(info.external_attr >> 16):
-        return "symbolic link"
+        return CodedText("upload.symbolic_link")
     return None
 
 
@@ -113,33 +146,28 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> by
         The member is encrypted, compressed by an unsupported method, or damaged (its CRC-32,
         its compressed stream or its local header), or it holds more than ``cap`` bytes.
     """
-    name = member_path(info)
+    name = repr(member_path(info))
     if info.flag_bits & ENCRYPTED_FLAG:
-        raise UploadError(f"member {name!r} is encrypted: upload a zip without a password")
+        raise UploadError("upload.encrypted", name=name)
     if info.compress_type not in SUPPORTED_METHODS:
         methods = ", ".join(SUPPORTED_METHODS.values())
         raise UploadError(
-            f"member {name!r} uses compression method {info.compress_type}, which is not "
-            f"supported (use {methods})"
+            "upload.compression", name=name, method=info.compress_type, methods=methods
         )
     try:
         payload = _read_capped(archive, info, cap)
     except zipfile.BadZipFile as error:
-        if "CRC" in str(error):
-            raise UploadError(
-                f"member {name!r} fails its CRC-32 check: the zip is damaged or its header lies"
-            ) from None
-        raise UploadError(f"member {name!r}: the zip is damaged ({error})") from None
+        if "CRC" in str(error):  # zipfile's own words: the one way it tells a bad CRC-32 apart
+            raise UploadError("upload.crc", name=name) from None
+        raise UploadError("upload.damaged", name=name, detail=str(error)) from None
     except EOFError:
-        raise UploadError(f"member {name!r} is cut short: the zip is damaged") from None
+        raise UploadError("upload.cut_short", name=name) from None
     except Exception as error:  # zlib.error, lzma.LZMAError, OSError from bz2, ...
-        raise UploadError(
-            f"member {name!r}: its compressed data is damaged ({type(error).__module__}."
-            f"{type(error).__name__}: "
-            f"{str(error)[:120]})"
-        ) from None
+        kind = f"{type(error).__module__}.{type(error).__name__}"
+        detail = f"{kind}: {str(error)[:120]}"
+        raise UploadError("upload.data_damaged", name=name, detail=detail) from None
     if len(payload) > cap:
-        raise UploadError(f"the zip uncompresses to more than {cap} bytes: refused")
+        raise UploadError("upload.member_too_big", allowed=cap)
     return payload
 
 

@@ -31,6 +31,7 @@ from mlp_core.data.upload_zip import (
     read_member,
     unsafe_reason,
 )
+from mlp_core.errors import CodedText, register, text_of
 
 __all__ = [
     "CHECKED_ANNOTATIONS",
@@ -42,6 +43,25 @@ __all__ = [
     "member_path",
     "unsafe_reason",
 ]
+
+#: English texts of the upload's refusals and reasons (`mlp_core.errors`); the reasons kept in an
+#: `UploadReport` are `mlp_core.errors.CodedText`, so that the app lists them translated.
+MESSAGES = register(
+    {
+        "upload.not_stored": "the upload cannot be stored on this server ({reason})",
+        "upload.not_checked": "the upload could not be checked ({detail})",
+        "upload.no_csv": "the zip needs exactly one .csv annotations file (found: none)",
+        "upload.csv_count": "the zip needs exactly one .csv annotations file (found: {found})",
+        "upload.duplicate": "a second member of this name (after normalising it)",
+        "upload.shared_name": "a file and a folder of the zip share this name",
+        "upload.name_too_long": "the name is too long for the file system",
+        "upload.name_refused": "the file system refuses this name",
+        "upload.outside": "would be written outside the upload folder",
+        "upload.unusable.not_image": "is not an image",
+        "upload.unusable.refused": "was refused ({reason})",
+        "upload.unusable.undecodable": "could not be decoded ({reason})",
+    }
+)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 CHECKED_ANNOTATIONS = "annotations_checked.csv"
@@ -63,7 +83,8 @@ class UploadLimits:
 class UploadReport:
     """What was accepted from an upload and what was not (names, never tracebacks).
 
-    Names are member names as `member_path` normalises them.
+    Names are member names as `member_path` normalises them; reasons and notes are
+    `mlp_core.errors.CodedText` (the English ``str``, with a code to translate it by).
     """
 
     csv_name: str
@@ -71,12 +92,12 @@ class UploadReport:
     img_dir: Path  # the folder the checked CSV's file names are relative to
     images: list[str] = field(default_factory=list)  # member names of usable images
     rows: int = 0  # usable CSV rows
-    refused: list[tuple[str, str]] = field(default_factory=list)  # (member name, reason)
+    refused: list[tuple[str, CodedText]] = field(default_factory=list)  # (member name, reason)
     not_images: list[str] = field(default_factory=list)
-    bad_images: list[tuple[str, str]] = field(default_factory=list)  # (member name, reason)
-    converted: list[tuple[str, str]] = field(default_factory=list)  # (member name, what was done)
+    bad_images: list[tuple[str, CodedText]] = field(default_factory=list)  # (member name, reason)
+    converted: list[tuple[str, CodedText]] = field(default_factory=list)  # (name, what was done)
     missing: list[tuple[int, str]] = field(default_factory=list)  # (CSV row, file name)
-    bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (CSV row, reason)
+    bad_rows: list[tuple[int, CodedText]] = field(default_factory=list)  # (CSV row, reason)
 
     def problems(self) -> list[str]:
         """One readable line per problem found."""
@@ -98,10 +119,10 @@ class _Members:
 
     images: list[str] = field(default_factory=list)
     csv_files: dict[str, bytes] = field(default_factory=dict)
-    refused: list[tuple[str, str]] = field(default_factory=list)
+    refused: list[tuple[str, CodedText]] = field(default_factory=list)
     not_images: list[str] = field(default_factory=list)
-    bad_images: list[tuple[str, str]] = field(default_factory=list)
-    converted: list[tuple[str, str]] = field(default_factory=list)
+    bad_images: list[tuple[str, CodedText]] = field(default_factory=list)
+    converted: list[tuple[str, CodedText]] = field(default_factory=list)
 
 
 def extract_image_zip(
@@ -135,11 +156,10 @@ def extract_image_zip(
     except UploadError:
         raise
     except OSError as error:  # the server's disk, not the upload: full, read-only, ...
-        raise UploadError(f"the upload cannot be stored on this server ({error.strerror})") from None
+        raise UploadError("upload.not_stored", reason=error.strerror) from None
     except Exception as error:
-        raise UploadError(
-            f"the upload could not be checked ({type(error).__name__}: {str(error)[:200]})"
-        ) from error
+        detail = f"{type(error).__name__}: {str(error)[:200]}"
+        raise UploadError("upload.not_checked", detail=detail) from error
 
 
 def _extract(payload: bytes, folder: Path, limits: UploadLimits) -> UploadReport:
@@ -147,20 +167,37 @@ def _extract(payload: bytes, folder: Path, limits: UploadLimits) -> UploadReport
     root = (folder / "files").resolve()
     root.mkdir(parents=True, exist_ok=True)
     members = _extract_members(archive, root, limits)
-    if len(members.csv_files) != 1:
-        found = ", ".join(sorted(members.csv_files)) or "none"
-        raise UploadError(f"the zip needs exactly one .csv annotations file (found: {found})")
+    if not members.csv_files:
+        raise UploadError("upload.no_csv")
+    if len(members.csv_files) > 1:
+        raise UploadError("upload.csv_count", found=", ".join(sorted(members.csv_files)))
     csv_name, csv_payload = next(iter(members.csv_files.items()))
     entries = read_annotations(csv_payload, csv_name, limits.max_csv_rows)
     usable = set(members.images)
-    unusable = {name: "is not an image" for name in members.not_images}
-    unusable |= {name: f"was refused ({reason})" for name, reason in members.refused}
-    unusable |= {name: f"could not be decoded ({reason})" for name, reason in members.bad_images}
-    checked = check_rows(entries, PurePosixPath(csv_name).parent, usable, unusable, limits.max_name_length)
+    unusable = {name: CodedText("upload.unusable.not_image") for name in members.not_images}
+    unusable |= {
+        name: CodedText("upload.unusable.refused", reason=reason)
+        for name, reason in members.refused
+    }
+    unusable |= {
+        name: CodedText("upload.unusable.undecodable", reason=reason)
+        for name, reason in members.bad_images
+    }
+    checked = check_rows(
+        entries, PurePosixPath(csv_name).parent, usable, unusable, limits.max_name_length
+    )
     report = UploadReport(csv_name, folder / CHECKED_ANNOTATIONS, root / checked.img_dir)
-    report.images, report.refused, report.not_images = members.images, members.refused, members.not_images
+    report.images, report.refused, report.not_images = (
+        members.images,
+        members.refused,
+        members.not_images,
+    )
     report.bad_images, report.converted = members.bad_images, members.converted
-    report.missing, report.bad_rows, report.rows = checked.missing, checked.bad_rows, len(checked.rows)
+    report.missing, report.bad_rows, report.rows = (
+        checked.missing,
+        checked.bad_rows,
+        len(checked.rows),
+    )
     write_annotations(report.annotations, checked.rows)
     return report
 
@@ -175,7 +212,7 @@ def _extract_members(archive: zipfile.ZipFile, root: Path, limits: UploadLimits)
         name = member_path(info)
         reason = unsafe_reason(name, limits.max_name_length, info)
         if reason is None and name in seen:
-            reason = "a second member of this name (after normalising it)"
+            reason = CodedText("upload.duplicate")
         seen.add(name)
         suffix = PurePosixPath(name).suffix.lower()
         if reason:
@@ -192,11 +229,13 @@ def _extract_members(archive: zipfile.ZipFile, root: Path, limits: UploadLimits)
     return found
 
 
-def _add_image(found: _Members, name: str, content: bytes, root: Path, limits: UploadLimits) -> None:
+def _add_image(
+    found: _Members, name: str, content: bytes, root: Path, limits: UploadLimits
+) -> None:
     try:
         stored, note = usable_image(content, limits.max_image_pixels)
     except ImageRefused as refusal:
-        found.bad_images.append((name, str(refusal)))
+        found.bad_images.append((name, text_of(refusal)))
         return
     problem = _write_member(root, name, stored)
     if problem:
@@ -207,27 +246,28 @@ def _add_image(found: _Members, name: str, content: bytes, root: Path, limits: U
         found.converted.append((name, note))
 
 
-#: File-system errors that come from the member's name, not from the server: the member is refused.
+#: File-system errors that come from the member's name, not from the server: the member is refused
+#: (the code of the reason).
 NAME_ERRORS = {
-    errno.EEXIST: "a file and a folder of the zip share this name",
-    errno.EISDIR: "a file and a folder of the zip share this name",
-    errno.ENOTDIR: "a file and a folder of the zip share this name",
-    errno.ENAMETOOLONG: "the name is too long for the file system",
-    errno.EINVAL: "the file system refuses this name",
-    errno.EILSEQ: "the file system refuses this name",
+    errno.EEXIST: "upload.shared_name",
+    errno.EISDIR: "upload.shared_name",
+    errno.ENOTDIR: "upload.shared_name",
+    errno.ENAMETOOLONG: "upload.name_too_long",
+    errno.EINVAL: "upload.name_refused",
+    errno.EILSEQ: "upload.name_refused",
 }
 
 
-def _write_member(root: Path, name: str, content: bytes) -> str | None:
+def _write_member(root: Path, name: str, content: bytes) -> CodedText | None:
     """Write one member under ``root``; why not, when its name is the reason (else OSError)."""
     target = (root / name).resolve()
     if not target.is_relative_to(root):  # belt and braces after unsafe_reason
-        return "would be written outside the upload folder"
+        return CodedText("upload.outside")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
     except OSError as error:
         if error.errno in NAME_ERRORS:
-            return NAME_ERRORS[error.errno]
+            return CodedText(NAME_ERRORS[error.errno])
         raise
     return None

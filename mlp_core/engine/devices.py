@@ -25,10 +25,8 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     if chosen.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if count == 0:
-            raise DeviceError(
-                f"device {device!r} asked for, but torch finds no CUDA GPU on this machine "
-                f"(torch {torch.__version__}, CUDA build {torch.version.cuda}); use --device cpu"
-            )
+            versions = {"torch": torch.__version__, "cuda": str(torch.version.cuda)}
+            raise DeviceError("device.no_cuda", device=repr(device), **versions)
         if chosen.index is not None and chosen.index >= count:
-            raise DeviceError(f"device {device!r} asked for, but this machine has {count} GPU(s)")
+            raise DeviceError("device.index", device=repr(device), count=count)
     return chosen

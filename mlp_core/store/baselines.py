@@ -28,6 +28,7 @@ import numpy as np
 
 from mlp_core.config import RunConfig
 from mlp_core.data.files import write_atomic
+from mlp_core.errors import Coded, register
 
 #: Bump when a change alters what the baseline computes.
 BASELINE_CODE_VERSION = "1"
@@ -38,8 +39,23 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PhaseProgress = Callable[[str, int, int], None]
 
 
-class BaselineError(RuntimeError):
-    """A stored baseline that cannot be read back as it was written (the message says which file)."""
+#: English texts of the baseline's reading errors (`mlp_core.errors`); exercise 3 shows them.
+MESSAGES = register(
+    {
+        "baseline.unreadable": "cannot read the kNN baseline in {folder}: {error}",
+        "baseline.checksum": (
+            "{arrays} does not match the checksum in {summary}: rerun `python -m mlp_core "
+            "baseline knn`"
+        ),
+        "baseline.malformed": "malformed kNN baseline {path}: {error}",
+        "baseline.size": "{arrays} holds {size} predictions but test_n={n}",
+    }
+)
+
+
+class BaselineError(Coded, RuntimeError):
+    """A stored baseline that cannot be read back as it was written (the message says which file;
+    codes ``baseline.*``)."""
 
 
 @dataclass(frozen=True)
@@ -219,12 +235,10 @@ def load_knn(folder: Path | None = None) -> KnnBaseline | None:
         summary = json.loads(json_path.read_text())
         payload = arrays_path.read_bytes()
     except (OSError, ValueError) as error:
-        raise BaselineError(f"cannot read the kNN baseline in {folder}: {error}") from error
+        raise BaselineError("baseline.unreadable", folder=folder, error=error) from error
     if hashlib.sha256(payload).hexdigest() != summary.get("predictions_sha256"):
-        raise BaselineError(
-            f"{arrays_path.name} does not match the checksum in {json_path.name}: "
-            "rerun `python -m mlp_core baseline knn`"
-        )
+        names = {"arrays": arrays_path.name, "summary": json_path.name}
+        raise BaselineError("baseline.checksum", **names)
     try:
         with np.load(io.BytesIO(payload)) as arrays:
             predictions = np.asarray(arrays["predictions"], dtype=np.uint8)
@@ -240,9 +254,9 @@ def load_knn(folder: Path | None = None) -> KnnBaseline | None:
             provenance=dict(summary.get("provenance", {})),
         )
     except (KeyError, ValueError, TypeError) as error:
-        raise BaselineError(f"malformed kNN baseline {json_path}: {error}") from error
+        raise BaselineError("baseline.malformed", path=json_path, error=error) from error
     if predictions.shape != (baseline.test_n,):
-        raise BaselineError(
-            f"{arrays_path.name} holds {predictions.size} predictions but test_n={baseline.test_n}"
-        )
+        # test_n is a field name with its value (an identifier, not a count to format)
+        size, n = int(predictions.size), str(baseline.test_n)
+        raise BaselineError("baseline.size", arrays=arrays_path.name, size=size, n=n)
     return baseline

@@ -40,16 +40,26 @@ def event_kind(event: Any) -> str | None:
 
 @dataclass
 class Job:
-    """One unit of background work and everything a page needs to show it."""
+    """One unit of background work and everything a page needs to show it.
+
+    ``label`` is the English name given at submission (logs, the command line); a page names the
+    job in its reader's language from ``kind`` and ``subject`` (what the job works on: a
+    training's RunConfig, a playground's config), since a job started from a tab in one language
+    may be watched from a tab in another. ``exception`` is what a failed job raised (a coded error
+    is shown translated); ``error`` its English one-liner.
+    """
 
     key: str
     label: str
     work: Work = field(repr=False)
     config: RunConfig | None = None  # what a training job trains (None for other work)
+    kind: str = "work"  # "training" for submit_training's jobs; others name their own
+    subject: Any = None
     status: str = "queued"  # queued | running | finished | failed | cancelled
     events: list[Any] = field(default_factory=list)  # dicts or typed events, see the module
     result: Any = None
     error: str | None = None
+    exception: BaseException | None = field(default=None, repr=False)
     submitted: float = field(default_factory=time.time)
     started: float | None = None
     ended: float | None = None
@@ -94,16 +104,25 @@ class JobQueue:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def submit(self, key: str, work: Work, label: str = "", config: RunConfig | None = None) -> Job:
+    def submit(
+        self,
+        key: str,
+        work: Work,
+        label: str = "",
+        config: RunConfig | None = None,
+        kind: str = "work",
+        subject: Any = None,
+    ) -> Job:
         """Queue ``work`` under ``key``; an active job with the same key is returned instead.
 
-        ``config`` is what the job trains, kept on the job for whoever shows it.
+        ``config`` is what the job trains; ``kind`` and ``subject`` say what the job is, for a page
+        to name it in its reader's language (`Job`); all are kept on the job for whoever shows it.
         """
         with self._lock:
             existing = self._jobs.get(key)
             if existing is not None and existing.active:
                 return existing
-            job = Job(key=key, label=label or key, work=work, config=config)
+            job = Job(key, label or key, work, config, kind, subject)
             self._jobs[key] = job
             self._start_waiting()
             return job
@@ -160,6 +179,7 @@ class JobQueue:
             job.status = "cancelled" if job.cancel_requested and stopped else "finished"
         except Exception as error:  # reported on the page; the worker thread must not die silently
             job.error = f"{type(error).__name__}: {error}"
+            job.exception = error
             job.events.append({"kind": "error", "text": traceback.format_exc(limit=5)})
             job.status = "failed"
         finally:
@@ -191,4 +211,5 @@ def submit_training(queue: JobQueue, config: RunConfig, store: Any = None) -> Jo
         report({"kind": "done", "status": result.status, "from_store": from_store})
         return result
 
-    return queue.submit(training_key(config), work, label=config.label(), config=config)
+    key = training_key(config)
+    return queue.submit(key, work, config.label(), config, kind="training", subject=config)

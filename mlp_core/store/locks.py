@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mlp_core.store.errors import StoreError
+from mlp_core.store.errors import StoreLocked
 
 try:
     import fcntl
@@ -75,13 +75,10 @@ def _acquire(descriptor: int, timeout: float) -> bool:
 
 @contextmanager
 def held_lock(root: Path, version: str, key: str) -> Iterator[None]:
-    """`entry_lock`, waiting up to `LOCK_TIMEOUT_SECONDS`; StoreError if it never comes free."""
+    """`entry_lock`, waiting up to `LOCK_TIMEOUT_SECONDS`; StoreLocked if it never comes free."""
     with entry_lock(root, version, key) as held:
         if not held:
-            raise StoreError(
-                f"entry {key} of {root} has been locked by another process for over "
-                f"{LOCK_TIMEOUT_SECONDS:.0f} s (a stopped writer?); try again later"
-            )
+            raise StoreLocked("store.locked", key=key, root=root, seconds=LOCK_TIMEOUT_SECONDS)
         yield
 
 

@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 
 import mlp_core.config
 from mlp_core.config import RunConfig, run_key, version_order
+from mlp_core.errors import CodedText
 from mlp_core.results import RunResult
 from mlp_core.store import writing
 from mlp_core.store.entry import KEY, CorruptEntry, StoredRun, folder_identity, read_summary
@@ -73,9 +74,7 @@ def default_store_dir() -> Path:
     if value is None:
         return REPO_ROOT / "runs" / "store"
     if not value.strip():
-        raise StoreUnavailable(
-            "MLP_RUNS_DIR is set but empty: unset it (the store is then runs/store) or give a folder"
-        )
+        raise StoreUnavailable("store.empty_variable")
     return Path(value)
 
 
@@ -95,12 +94,10 @@ class RunStore:
 
     def __init__(self, root: Path | str | None = None) -> None:
         if root is not None and not str(root).strip():
-            raise StoreUnavailable("the run store folder is an empty path")
+            raise StoreUnavailable("store.empty_path")
         self.root = Path(root) if root is not None else default_store_dir()
         if self.root.exists() and not self.root.is_dir():
-            raise StoreUnavailable(
-                f"the run store {self.root} is a file, not a folder (check MLP_RUNS_DIR)"
-            )
+            raise StoreUnavailable("store.is_file", root=self.root)
 
     # -- paths --------------------------------------------------------------------------------
     def path_for(self, config: RunConfig, code_version: str) -> Path:
@@ -260,7 +257,7 @@ class RunStore:
                 return False
             except CorruptEntry as error:
                 if self.quarantine(final, str(error)) is None:
-                    reason = f"cannot move the corrupt entry {final.name} aside"
+                    reason = CodedText("store.corrupt_stuck", name=final.name)
                     raise writing.not_writable(self.root, reason) from error
                 return False
 

@@ -18,9 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from mlp_core.errors import CodedText
 from mlp_core.results import RunResult
 from mlp_core.store.entry import write_entry, write_file
-from mlp_core.store.errors import StoreError, StoreNotWritable
+from mlp_core.store.errors import FULL_DISK_CODES, StoreError, StoreNotWritable
 from mlp_core.store.locks import LOCK_DIR, clean_staging, held_lock
 
 LOG = logging.getLogger(__name__)
@@ -31,22 +32,27 @@ MIN_FREE_BYTES = 8 * 2**20
 PROBE_BYTES = 64 * 2**10
 
 
-def describe(error: OSError) -> str:
+def describe(error: OSError) -> CodedText:
     """Why a write failed, in words."""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "its disk is full"
+        return CodedText("store.disk_full")
     if error.errno == errno.EROFS:
-        return "it is on a read-only file system"
+        return CodedText("store.read_only")
     if error.errno in (errno.EACCES, errno.EPERM):
-        return f"permission denied ({error.filename or 'a file in it'})"
-    return f"{error.strerror or error} ({error.filename or 'a file in it'})"
+        if error.filename:
+            return CodedText("store.permission", file=error.filename)
+        return CodedText("store.permission_somewhere")
+    reason = error.strerror or str(error)  # the system's words
+    if error.filename:
+        return CodedText("store.os_error", reason=reason, file=error.filename)
+    return CodedText("store.os_error_somewhere", reason=reason)
 
 
-def not_writable(root: Path, reason: str) -> StoreNotWritable:
-    remedy = "free some space" if "full" in reason else "make it writable"
+def not_writable(root: Path, reason: CodedText) -> StoreNotWritable:
+    """The error saying why store ``root`` cannot take a run (a full disk: free some space)."""
+    full = reason.code in FULL_DISK_CODES
     return StoreNotWritable(
-        f"the run store {root} cannot store runs: {reason}. To store runs, {remedy} or point "
-        "MLP_RUNS_DIR at another folder"
+        "store.not_writable_full" if full else "store.not_writable", root=root, reason=reason
     )
 
 
@@ -72,11 +78,8 @@ def check_writable(root: Path, version: str) -> None:
             probe.unlink(missing_ok=True)
         free = shutil.disk_usage(folder).free
     if free < MIN_FREE_BYTES:
-        raise not_writable(
-            root,
-            f"its disk is nearly full ({free / 2**20:.1f} MiB free, a run needs "
-            f"{MIN_FREE_BYTES / 2**20:.0f} MiB)",
-        )
+        needed = MIN_FREE_BYTES / 2**20
+        raise not_writable(root, CodedText("store.nearly_full", free=free / 2**20, needed=needed))
     clean_staging(root, folder)
 
 
@@ -146,11 +149,5 @@ def save_or_rescue(store: Any, result: RunResult) -> Path:
         final = store.path_for(result.config, result.provenance.code_version)
         kept = rescue(result, final.name)
         if kept is None:
-            raise StoreNotWritable(
-                f"{error}; the finished run could not be kept anywhere else either"
-            ) from error
-        raise StoreNotWritable(
-            f"{error}. The finished run was kept in {kept}: copy that folder into "
-            f"{final.parent} once the store can take it",
-            kept,
-        ) from error
+            raise StoreNotWritable("store.kept_nowhere", error=error) from error
+        raise StoreNotWritable("store.kept", kept, error=error, folder=final.parent) from error

@@ -23,8 +23,11 @@ first three):
 5. **Errors raised by mlp_core**: a message a user may see is a ``mlp_core.errors.CodedError``
    (bad input) or an exception class with ``mlp_core.errors.Coded`` mixed in (e.g. a store error),
    with a registered code and parameters (its ``str`` is the English the command line prints).
-   Add the code's English template to ``ui/i18n/errors.py`` (marked with ``N_``, same text and
-   fields: a test compares them) and show ``error_message(error)``; never parse the English.
+   A text that is not an error (a reason in a report, a data set's state) is a
+   ``mlp_core.errors.CodedText``, a ``str`` with a code. Add the code's English template to
+   ``ui/i18n/errors.py`` or ``ui/i18n/library_texts.py`` (marked with ``N_``, same text and
+   fields: a test compares them) and show ``error_message(error)`` or ``library_text(text)``;
+   never show ``str(error)``, never parse the English.
 6. **Files for programs stay English**: CSV and JSON downloads keep a decimal point and English
    column names; put `csv_note` beside the button. Reports for reading (Markdown, LaTeX) follow
    the language.
@@ -37,7 +40,7 @@ first three):
 
 from ui.i18n.catalog import LANGUAGE_NAMES, LANGUAGES, SOURCE_LANGUAGE
 from ui.i18n.choice import QUERY_PARAMETER, SESSION_KEYS, choose_language, language_switch
-from ui.i18n.errors import error_message
+from ui.i18n.errors import error_message, library_text
 from ui.i18n.formats import (
     chart_locale,
     count,
@@ -73,6 +76,7 @@ __all__ = [
     "interval_text",
     "language",
     "language_switch",
+    "library_text",
     "ngettext",
     "npgettext",
     "number",

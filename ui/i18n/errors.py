@@ -8,8 +8,12 @@ that every registered code has its template here, with the same English text and
 
 from __future__ import annotations
 
-from mlp_core.errors import Coded
+import re
+import string
+
+from mlp_core.errors import Coded, CodedText, Joined
 from mlp_core.report import numbers
+from ui.i18n.library_texts import LIBRARY_TEXTS
 from ui.i18n.translate import N_, _, language
 
 #: English templates by error code, as `mlp_core` registers them (``mlp_core.errors.TEMPLATES``).
@@ -33,23 +37,62 @@ MESSAGES: dict[str, str] = {
         "test set may not be used for any choice: pick the epoch count on a validation run and "
         "use 'fixed'"
     ),
+    # mlp_core.data, .store, .machine: ui/i18n/library_texts.py
+    **LIBRARY_TEXTS,
 }
 
 
-def _shown(value: object, lang: str) -> object:
-    """A number parameter in the language's marks (``60.000``); text stays as raised."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return value
-    if isinstance(value, int):
+class _Formatter(string.Formatter):
+    """``str.format`` that writes numbers in the language's marks: a field's format spec (``{n:,}``,
+    ``{seconds:.0f}``, ``{share:.1%}``) says how many decimals, the language says which marks."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return format(value, format_spec)
+        return _number(value, format_spec, self.lang)
+
+
+def _number(value: float, spec: str, lang: str) -> str:
+    """A number parameter as the language writes it (``60.000``, ``3,5``), to the spec's decimals."""
+    decimals = re.fullmatch(r",?\.(\d+)([f%])", spec)
+    if decimals and decimals.group(2) == "%":
+        return numbers.percent(value, int(decimals.group(1)), lang)
+    if decimals:
+        return numbers.decimal(value, int(decimals.group(1)), lang)
+    if spec in ("", ",") and isinstance(value, int):
         return numbers.count(value, lang)
-    return numbers.number(value, 6, lang)
+    if spec in ("", ","):
+        return numbers.number(value, 6, lang)
+    return format(value, spec)  # a spec the language does not change (a width, hex)
+
+
+def _rendered(value: object, lang: str) -> object:
+    """``value`` for a template field: coded texts translated (their own fields too), numbers left
+    for `_Formatter`, anything else as it is."""
+    if isinstance(value, Joined):
+        items = [str(_rendered(item, lang)) for item in value.items]
+        return value.separator.join(items) + (value.end if items else "")
+    code = getattr(value, "code", None)
+    if isinstance(value, (Coded, CodedText)) and code in MESSAGES:
+        params = {name: _rendered(field, lang) for name, field in value.params.items()}
+        return _Formatter(lang).format(_(MESSAGES[code]), **params)
+    if isinstance(value, (BaseException, CodedText)):
+        return str(value)
+    return value
+
+
+def library_text(value: object) -> str:
+    """Any text `mlp_core` produced, for a user to read: a coded text or error
+    (`mlp_core.errors.CodedText`, `Coded`, `Joined`, nested ones too) in the session's language,
+    anything else as its own ``str`` (English: give it a code to have it translated)."""
+    return str(_rendered(value, language()))
 
 
 def error_message(error: BaseException) -> str:
     """What to show a user for ``error``: a coded error (`mlp_core.errors.Coded`) in the session's
     language, any other error as its own text (English; give it a code to have it translated)."""
-    if not isinstance(error, Coded) or error.code not in MESSAGES:
-        return str(error)
-    lang = language()
-    params = {name: _shown(value, lang) for name, value in error.params.items()}
-    return _(MESSAGES[error.code]).format(**params)
+    return library_text(error)
