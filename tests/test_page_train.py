@@ -188,7 +188,11 @@ def _walk(node):
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("train_learning_rate", 1000.0, "invalid learning_rate=1000.0: must be a number in (0, 100]"),
+        (
+            "train_learning_rate",
+            1000.0,
+            "invalid learning_rate=1000.0: must be a number in (0, 100]",
+        ),
         ("train_weight_decay", -1.0, "invalid weight_decay=-1.0: must be a number in [0, 1]"),
         ("train_learning_rate", 0.0, "invalid learning_rate=0.0"),  # an emptied box reads 0
         ("train_epochs", 0, "invalid epochs=0: must be >= 1"),
