@@ -103,21 +103,15 @@ def _cell_layers(data: pd.DataFrame, base: alt.Chart, low: float, high: float) -
     is_status = "datum.status == '{}'".format
     dark_above = math.exp((math.log(low) + math.log(high)) / 2) if low > 0 else high / 2
     scale = alt.Scale(type="log", scheme="viridis", reverse=True, domain=[low, high])
+    # Below the panels: on the right it fell off a page column's width.
+    legend = alt.Legend(orient="bottom", direction="horizontal", gradientLength=320)
     return [
         base.mark_rect(fill=MISSING_FILL, stroke="#b0b0b0", strokeDash=[3, 2]).transform_filter(
             is_status("missing")
         ),
         base.mark_rect(fill=DIVERGED_FILL).transform_filter(is_status("diverged")),
         base.mark_rect()
-        .encode(
-            color=alt.Color(
-                "error:Q",
-                title=error_title(),
-                scale=scale,
-                # Below the panels: on the right it fell off a page column's width.
-                legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=320),
-            )
-        )  # fmt: skip
+        .encode(color=alt.Color("error:Q", title=error_title(), scale=scale, legend=legend))
         .transform_filter(is_status("finished")),
         base.mark_text(fontSize=9).encode(
             text="label:N",
