@@ -37,10 +37,20 @@ FIELDS = [
 ]  # fmt: skip
 #: Number inputs holding whole numbers (``step=1``: Streamlit then returns an int).
 INTEGER_FIELDS = ("validation_size", "split_seed", "batch_size", "epochs", "patience", "seed")
+#: Widgets holding floats (number inputs and the dropout sliders).
+FLOAT_FIELDS = ("learning_rate", "weight_decay", "dropout", "input_dropout")
+#: The dropout sliders' maximum (a slider cannot hold a value beyond its range).
+MAX_DROPOUT = 0.9
 #: Session-state key suffix of the problems found while the form was drawn.
 PROBLEMS = "_form_problems"
 #: Highest width `RunConfig` accepts (`mlp_core.config.validate`).
 MAX_WIDTH = 8192
+
+
+def translated(labels: dict[str, str]) -> dict[str, str]:
+    """``labels`` in the session's language, fixed now: a widget's ``format_func`` must give the
+    same text whenever it is called (AppTest calls it again outside the page's run)."""
+    return {key: _(label) for key, label in labels.items()}
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -127,7 +137,7 @@ def _data(prefix: str) -> None:
     st.selectbox(_("Dataset"), DATASETS, key=f"{P}dataset", format_func=DATASET_TITLES.get)
     split = st.radio(
         _("Evaluate on"), ("validation", "test"), key=f"{P}split",
-        format_func=lambda name: _(SPLIT_NAMES[name]),
+        format_func=translated(SPLIT_NAMES).__getitem__,
         help=_(
             "validation: hold out part of the official 60000 training images (the handout's "
             "54000/6000). test: train on all 60000, evaluate on the official 10000 (exercise 3)."
@@ -158,8 +168,8 @@ def _network(prefix: str) -> None:
     _check(P, "hidden")
     st.selectbox(_("Activation"), ACTIVATIONS, key=f"{P}activation")
     # Sliders cannot hold a value outside their range: nothing to check.
-    st.slider(_("Dropout (hidden)"), 0.0, 0.9, step=0.05, key=f"{P}dropout")
-    st.slider(_("Dropout (input pixels)"), 0.0, 0.9, step=0.05, key=f"{P}input_dropout")
+    st.slider(_("Dropout (hidden)"), 0.0, MAX_DROPOUT, step=0.05, key=f"{P}dropout")
+    st.slider(_("Dropout (input pixels)"), 0.0, MAX_DROPOUT, step=0.05, key=f"{P}input_dropout")
 
 
 def _optimisation(prefix: str) -> None:
@@ -168,7 +178,7 @@ def _optimisation(prefix: str) -> None:
     st.markdown(_("**Optimisation**"))
     st.selectbox(
         _("Optimizer"), OPTIMIZERS, key=f"{P}optimizer",
-        format_func=lambda name: _(OPTIMIZER_NAMES[name]) if name in OPTIMIZER_NAMES else name,
+        format_func=translated({name: OPTIMIZER_NAMES.get(name, name) for name in OPTIMIZERS}).get,
         on_change=_set_learning_rate, args=(P,),
         help=_(
             "Changing the optimizer sets its usual learning rate (PyTorch's default; 0.1 for "
@@ -192,13 +202,33 @@ def _stopping(prefix: str) -> None:
     _check(P, "epochs")
     rule = st.radio(
         _("Stopping rule"), ("fixed", "patience"), key=f"{P}stopping",
-        format_func=lambda name: _(RULE_NAMES[name]),
+        format_func=translated(RULE_NAMES).__getitem__,
     )  # fmt: skip
     st.number_input(_("Patience (epochs)"), step=1, key=f"{P}patience", disabled=rule != "patience")
     if rule == "patience":
         _check(P, "patience")
     st.number_input(_("Seed (weights, batch order, dropout)"), step=1, key=f"{P}seed")
     _check(P, "seed")
+
+
+def show_config(prefix: str, config: RunConfig) -> bool:
+    """Fill a form that this session has not drawn yet with ``config`` (e.g. the run a reloaded
+    page follows); False, and nothing changed, if the session has form values or ``config``
+    cannot be shown (a dropout beyond the sliders' 0.9)."""
+    keys = [prefix + field for field in FIELDS]
+    if any(key in st.session_state or f"_saved_{key}" in st.session_state for key in keys):
+        return False
+    values = {field: getattr(config, field) for field in FIELDS}
+    if any(not 0 <= values[field] <= MAX_DROPOUT for field in ("dropout", "input_dropout")):
+        return False
+    values["hidden"] = ",".join(map(str, config.hidden))
+    for field in FLOAT_FIELDS:  # a float widget refuses an int value and vice versa
+        values[field] = float(values[field])
+    for field in INTEGER_FIELDS:
+        values[field] = int(values[field])
+    for field, value in values.items():
+        st.session_state[prefix + field] = value
+    return True
 
 
 def build_config(prefix: str) -> tuple[RunConfig | None, list[str]]:
