@@ -147,7 +147,7 @@ def _best_layers(best: pd.DataFrame, x: alt.X, color, last_epoch: float) -> list
     label near the last epoch never runs past the plot (into a legend, or off the export).
     """
     labels = [
-        _("min {error} @ {epoch}").format(error=percent(value / 100), epoch=epoch)
+        _("min {error} @ {number}").format(error=percent(value / 100), number=epoch)
         for value, epoch in zip(best["value"], best["best_epoch"], strict=True)
     ]
     best = best.assign(epoch=best["best_epoch"], label=labels)

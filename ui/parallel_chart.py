@@ -34,8 +34,8 @@ AXIS_TITLES = {
 def stopping_level(rule: str, epochs: int, patience: int) -> str:
     """A level of the stopping axis in the reader's language (`coordinates.coordinate_runs`)."""
     if rule == "fixed":
-        return _("fixed {epochs}").format(epochs=epochs)
-    return _("patience {patience} (max {epochs})").format(patience=patience, epochs=epochs)
+        return _("fixed {n}").format(n=epochs)  # n: epochs
+    return _("patience {patience} (max {n})").format(patience=patience, n=epochs)
 
 
 # A point is covered by the brush when its axis lies inside the brush's axis range; a run passes
