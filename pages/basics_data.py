@@ -83,7 +83,8 @@ if gallery:
             st.columns(3), gallery["samples"][3 * row : 3 * row + 3], strict=True
         ):
             pixels = (img.squeeze() * 255).round().to(torch.uint8)
-            column.image(upscale(pixels, 4), caption=f"{labels_map[label]} (#{index})")
+            # A fixed width: by default each tile took its caption's width (ragged rows).
+            column.image(upscale(pixels, 4), caption=f"{labels_map[label]} (#{index})", width=112)
 
 # -- DataLoader -----------------------------------------------------------------------------------
 section("Preparing minibatches with `DataLoader`", "Preparación de los datos de entrenamiento")

@@ -74,6 +74,19 @@ def trend_chart(
     )
 
 
+def _level_scale(finished: pd.DataFrame) -> alt.Scale:
+    """An error axis holding every point and error bar, with room for the values' labels (the
+    points alone set it before: a bar or the lowest point ran over the axis)."""
+    if finished.empty:
+        return alt.Scale(zero=False)
+    values = pd.concat([finished["error"], finished["low"], finished["high"]]).dropna()
+    low, high = float(values.min()), float(values.max())
+    if float(finished["error"].max()) > 4 * float(finished["error"].min()):  # a starved optimizer
+        return alt.Scale(type="log", nice=False, domain=[low / 1.06, high * 1.3])
+    room = (high - low) or high * 0.1
+    return alt.Scale(zero=False, nice=False, domain=[low - 0.05 * room, high + 0.15 * room])
+
+
 def level_chart(
     cells: pd.DataFrame, factor: str, title: str, group: str | None = None
 ) -> alt.LayerChart:
@@ -93,10 +106,7 @@ def level_chart(
         else alt.value("#4c78a8")
     )
     finished = data[data["status"] == "finished"]
-    low, high = finished["error"].min(), finished["error"].max()
-    wide = len(finished) > 0 and high > 4 * low  # a starved optimizer: log scale
-    scale = alt.Scale(type="log", nice=False) if wide else alt.Scale(zero=False, nice=False)
-    x = alt.X("error:Q", title=error_title(), scale=scale)
+    x = alt.X("error:Q", title=error_title(), scale=_level_scale(finished))
     points = (
         alt.Chart(finished)
         .mark_point(filled=True, size=80)

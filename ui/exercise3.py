@@ -14,12 +14,13 @@ import pandas as pd
 import streamlit as st
 
 from mlp_core.config import RunConfig
-from mlp_core.report import tables
+from mlp_core.report import final_tables, tables
 from mlp_core.results import RunResult
 from mlp_core.store import baselines
 from mlp_core.store.entry import StoredRun
 from mlp_core.sweep.spec import SPEC_DIR, expand, load_spec
 from ui import jobs, store
+from ui.images import image_grid, upscale
 
 #: Pool name meaning "every validation run in the store".
 ALL_RUNS = "every validation run in the store"
@@ -105,6 +106,62 @@ def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
         )
         return None
     return found
+
+
+def table(frame: pd.DataFrame) -> None:
+    """A frame with its percent columns (``*_pct``) at two decimals; missing values as "—"."""
+    config = {
+        column: st.column_config.NumberColumn(format="%.2f")
+        for column in frame.columns
+        if str(column).endswith("_pct")
+    }
+    for column, number_format in (("p_value", "%.2g"), ("seconds", "%.0f")):
+        if column in frame.columns:
+            config[column] = st.column_config.NumberColumn(format=number_format)
+    st.dataframe(frame, hide_index=True, column_config=config, placeholder="—")
+
+
+#: The columns of the published comparison a reader needs first (the report zip has them all).
+PUBLISHED_FIRST = [
+    "classifier", "error_pct", "lower_pct", "upper_pct", "p_value", "category", "reference",
+    "year",
+]  # fmt: skip
+
+
+def published_table(frame: pd.DataFrame) -> None:
+    """`tables.comparison_frame`, its first columns only: a measured row has an interval, a
+    published one the p-value of ours against its rate; what a row lacks is "—"."""
+    table(frame[[column for column in PUBLISHED_FIRST if column in frame]])
+    st.caption(
+        "Measured rows carry their interval, published rows the p-value of the binomial test of "
+        "ours against their rate. Their error counts, preprocessing and sources are in the "
+        "report (section 7)."
+    )
+
+
+def gallery_section(run, labels, images, names: list[str], prefix: str) -> None:
+    """The misclassified test images, most (or least) confident first, in equal tiles."""
+    left, middle, right = st.columns(3)
+    wanted = left.selectbox("True class", ["all", *names], key=f"{prefix}gallery_class")
+    order = middle.radio(
+        "Order", ["most confident first", "least confident first"], key=f"{prefix}order"
+    )
+    limit = right.slider("Images", 6, 60, 24, step=6, key=f"{prefix}gallery_limit")
+    true_class = None if wanted == "all" else names.index(wanted)
+    gallery = final_tables.misclassified(
+        labels, run.predictions, run.confidence, limit, order.startswith("most"), true_class
+    )
+    if gallery.empty:
+        st.info("No misclassified test image of this class.")
+        return
+    image_grid(
+        [upscale(images[index], 3) for index in gallery["index"]],
+        [
+            f"#{index}: {names[true]} → {names[predicted]} "
+            f"({final_tables.confidence_text(confidence)})"
+            for index, true, predicted, confidence in gallery.itertuples(index=False)
+        ],
+    )
 
 
 def result_of(entry: StoredRun) -> RunResult | None:

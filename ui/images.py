@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -12,3 +13,17 @@ def upscale(image: Any, factor: int = 4) -> np.ndarray:
     (no browser blurring)."""
     array = np.asarray(image, dtype=np.uint8)
     return np.kron(array, np.ones((factor, factor), dtype=np.uint8))
+
+
+def image_grid(images: Sequence[Any], captions: Sequence[str], per_row: int = 6) -> None:
+    """Images in rows of ``per_row`` equal columns, each stretched to its column: every tile has
+    the same size whatever its caption's length (a list given to ``st.image`` sized each image
+    to its caption, so rows came out ragged)."""
+    import streamlit as st
+
+    for start in range(0, len(images), per_row):
+        row = zip(
+            st.columns(per_row), images[start : start + per_row], captions[start:], strict=False
+        )
+        for column, image, caption in row:
+            column.image(image, caption=caption, width="stretch")

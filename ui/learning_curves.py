@@ -106,13 +106,7 @@ def curves_chart(
         "set:N", title=_("set"), scale=alt.Scale(domain=sets),
         legend=alt.Legend(orient=LEGEND_ORIENT),
     )  # fmt: skip
-    value_format = ".2f" if metric == "error" else ".4f"
-    tooltip = [
-        alt.Tooltip("run:N", title=_("run")),
-        alt.Tooltip("set:N", title=_("set")),
-        alt.Tooltip("epoch:Q", title=_("epoch")),
-        alt.Tooltip("value:Q", title=_(METRIC_TITLES[metric]), format=value_format),
-    ]
+    tooltip = _point_tooltip(metric)
     base = alt.Chart(data)
     layers: list[alt.Chart] = []
     if shade_gap and not data.empty:
@@ -126,6 +120,16 @@ def curves_chart(
         best = best.assign(value=best["best_eval_error"] * 100)
         layers += _best_layers(best, x, marker_color, last)
     return alt.layer(*layers).properties(width=EXPORT_WIDTH, height=380, title=title)
+
+
+def _point_tooltip(metric: str) -> list[alt.Tooltip]:
+    value_format = ".2f" if metric == "error" else ".4f"
+    return [
+        alt.Tooltip("run:N", title=_("run")),
+        alt.Tooltip("set:N", title=_("set")),
+        alt.Tooltip("epoch:Q", title=_("epoch")),
+        alt.Tooltip("value:Q", title=_(METRIC_TITLES[metric]), format=value_format),
+    ]
 
 
 def _gap_band(data: pd.DataFrame, x: alt.X, y_scale: alt.Scale, color) -> list[alt.Chart]:

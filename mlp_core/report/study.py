@@ -30,14 +30,14 @@ def one_factor_ranges(frame: pd.DataFrame, sets: Sets) -> pd.DataFrame:
     fixed, long, patience = stopping_configs(sets)
     stopping = analysis.stopping_table(frame, fixed, long, patience).iloc[:3]  # not hindsight
     labels = [f"fixed {fixed.epochs}", f"fixed {long.epochs}", f"patience {patience.patience}"]
-    stopping = stopping.rename(columns={"eval_error": "mean_error"}).assign(stopping_rule=labels)
+    stopping = stopping.rename(columns={"eval_error": "mean_error"}).assign(stopping=labels)
     return analysis.factor_ranges(
         {
             "optimizers": ("optimizer", analysis.summarize(frame, sets["optimizers"])),
             "activations": ("activation", analysis.summarize(frame, sets["activations"])),
             "depth (mean over widths)": ("depth", analysis.level_means(grid, "depth")),
             "width (mean over depths)": ("width", analysis.level_means(grid, "width")),
-            "stopping": ("stopping_rule", stopping),
+            "stopping": ("stopping", stopping),
         }
     )
 
