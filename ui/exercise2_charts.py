@@ -12,6 +12,7 @@ import pandas as pd
 
 from ui import exercise2_heatmap as heatmaps
 from ui.exercise2_heatmap import cell_tooltip, error_title
+from ui.i18n import chart_locale
 
 CELL_SELECTION = heatmaps.CELL_SELECTION
 heatmap = heatmaps.heatmap
@@ -69,8 +70,10 @@ def trend_chart(
         .mark_errorbar(ticks=True)
         .encode(x=x_axis, y=alt.Y("low:Q", title=error_title()), y2="high:Q", color=color)
     )
-    return alt.layer(line, bars, *_diverged_marks(data, x_axis, top)).properties(
-        width=420, height=280, title=title, padding={"left": 14, "top": 4}
+    return (
+        alt.layer(line, bars, *_diverged_marks(data, x_axis, top))
+        .properties(width=420, height=280, title=title, padding={"left": 14, "top": 4})
+        .configure(locale=chart_locale())
     )
 
 
@@ -130,8 +133,10 @@ def level_chart(
         .mark_text(align="left", color="#d62728", dx=40)
         .encode(x=x, y=y, text=alt.Text("status:N"))
     )
-    return alt.layer(bars, points, labels, marks).properties(
-        width=420, height=alt.Step(26), title=title
+    return (
+        alt.layer(bars, points, labels, marks)
+        .properties(width=420, height=alt.Step(26), title=title)
+        .configure(locale=chart_locale())
     )
 
 

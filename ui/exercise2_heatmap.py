@@ -14,7 +14,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from ui.i18n import N_, _, decimal
+from ui.i18n import N_, _, chart_locale, decimal
 
 MISSING_FILL, DIVERGED_FILL = "#eeeeee", "#3b3b3b"
 #: Width of a heatmap cell, px: three panels of eight cells fit a wide page's column.
@@ -168,4 +168,5 @@ def heatmap(cells: pd.DataFrame, column_order: list[str], row_order: list[str]) 
             row=alt.Row("optimizer:N", sort=row_order, title=_("optimizer")),
         )
         .resolve_scale(color="shared")
+        .configure(locale=chart_locale())
     )

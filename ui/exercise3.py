@@ -20,6 +20,7 @@ from mlp_core.store import baselines
 from mlp_core.store.entry import StoredRun
 from mlp_core.sweep.spec import SPEC_DIR, expand, load_spec
 from ui import jobs, store
+from ui.i18n import _
 from ui.images import image_grid, upscale
 
 #: Pool name meaning "every validation run in the store".
@@ -108,16 +109,20 @@ def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
     return found
 
 
-def table(frame: pd.DataFrame) -> None:
-    """A frame with its percent columns (``*_pct``) at two decimals; missing values as "—"."""
+def table(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> None:
+    """A frame with its percent columns (``*_pct``) at two decimals, headers from ``labels``
+    (by column; the column's name otherwise), missing values as "—"."""
+    labels = labels or {}
     config = {
-        column: st.column_config.NumberColumn(format="%.2f")
+        column: st.column_config.NumberColumn(labels.get(column), format="%.2f")
         for column in frame.columns
         if str(column).endswith("_pct")
     }
     for column, number_format in (("p_value", "%.2g"), ("seconds", "%.0f")):
         if column in frame.columns:
-            config[column] = st.column_config.NumberColumn(format=number_format)
+            config[column] = st.column_config.NumberColumn(labels.get(column), format=number_format)
+    for column, label in labels.items():
+        config.setdefault(column, label)
     st.dataframe(frame, hide_index=True, column_config=config, placeholder="—")
 
 
@@ -131,11 +136,18 @@ PUBLISHED_FIRST = [
 def published_table(frame: pd.DataFrame) -> None:
     """`tables.comparison_frame`, its first columns only: a measured row has an interval, a
     published one the p-value of ours against its rate; what a row lacks is "—"."""
-    table(frame[[column for column in PUBLISHED_FIRST if column in frame]])
+    labels = {
+        "classifier": _("classifier"), "error_pct": _("test error %"), "lower_pct": _("lower %"),
+        "upper_pct": _("upper %"), "p_value": _("p-value of ours against it"),
+        "category": _("category"), "reference": _("reference"), "year": _("year"),
+    }  # fmt: skip
+    table(frame[[column for column in PUBLISHED_FIRST if column in frame]], labels)
     st.caption(
-        "Measured rows carry their interval, published rows the p-value of the binomial test of "
-        "ours against their rate. Their error counts, preprocessing and sources are in the "
-        "report (section 7)."
+        _(
+            "Measured rows carry their interval, published rows the p-value of the binomial test "
+            "of ours against their rate. Their error counts, preprocessing and sources are in "
+            "the report (section 7)."
+        )
     )
 
 
@@ -202,7 +214,7 @@ def train_buttons(configs: list[RunConfig], prefix: str, what: str) -> None:
     if not configs:
         return
     total = sum(store.cost_estimate(config)[1] for config in configs)
-    _, device = store.device_name()
+    device = store.device_name()[1]
     label = f"Train {len(configs)} missing {what} in the background"
     if st.button(label, key=f"{prefix}train_{what}", icon=":material/play_arrow:"):
         keys = st.session_state.setdefault(f"{prefix}jobs", [])

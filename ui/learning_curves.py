@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from mlp_core.report import curves
-from ui.i18n import N_, _, percent, pgettext
+from ui.i18n import N_, _, chart_locale, percent, pgettext
 
 #: Width in pixels of exported charts.
 EXPORT_WIDTH = 760
@@ -119,7 +119,8 @@ def curves_chart(
         last = float(data["epoch"].max()) if len(data) else 1.0
         best = best.assign(value=best["best_eval_error"] * 100)
         layers += _best_layers(best, x, marker_color, last)
-    return alt.layer(*layers).properties(width=EXPORT_WIDTH, height=380, title=title)
+    chart = alt.layer(*layers).properties(width=EXPORT_WIDTH, height=380, title=title)
+    return chart.configure(locale=chart_locale())  # decimal comma in Spanish
 
 
 def _point_tooltip(metric: str) -> list[alt.Tooltip]:
@@ -205,4 +206,5 @@ def gap_chart(gaps: pd.DataFrame, metric: str = "error") -> alt.LayerChart:
         )
     )
     zero = alt.Chart(pd.DataFrame({"gap": [0.0]})).mark_rule(color="gray").encode(y="gap:Q")
-    return alt.layer(zero, line).properties(width=EXPORT_WIDTH, height=240)
+    chart = alt.layer(zero, line).properties(width=EXPORT_WIDTH, height=240)
+    return chart.configure(locale=chart_locale())
