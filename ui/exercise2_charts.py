@@ -104,7 +104,12 @@ def level_chart(
     order = list(data.sort_values("error", na_position="last")["level"])
     y = alt.Y("level:N", title=factor, sort=order)
     color = (
-        alt.Color(f"{group}:N", title=group.replace("_", " "), scale=alt.Scale(scheme="set1"))
+        alt.Color(
+            f"{group}:N",
+            title=group.replace("_", " "),
+            scale=alt.Scale(scheme="set1"),
+            legend=alt.Legend(orient="bottom"),  # beside it, it squeezed the chart in a column
+        )
         if group
         else alt.value("#4c78a8")
     )
