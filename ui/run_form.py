@@ -239,10 +239,7 @@ def build_config(prefix: str) -> tuple[RunConfig | None, list[str]]:
     """
     values = {field: st.session_state[prefix + field] for field in FIELDS}
     if values["split"] == "test":  # the disabled validation fields are not the run's
-        values["validation_size"], values["split_seed"] = (
-            DEFAULTS.validation_size,
-            DEFAULTS.split_seed,
-        )
+        values |= {"validation_size": DEFAULTS.validation_size, "split_seed": DEFAULTS.split_seed}
     drawn = st.session_state.pop(prefix + PROBLEMS, None)
     refused = drawn if drawn is not None else _refused(values)
     if refused:
