@@ -16,7 +16,7 @@ from mlp_core.basics.playground import (
     test_loop,
     train_loop,
 )
-from mlp_core.report.stats import wilson_interval
+from mlp_core.report.intervals import wilson_interval
 from ui.basics import dataset_picker, header, playground_queue, section, source_without_docstrings
 from ui.router import require_router
 

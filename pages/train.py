@@ -12,7 +12,7 @@ import streamlit as st
 
 from mlp_core.config import RunConfig, run_key
 from mlp_core.report import curves
-from mlp_core.report.stats import wilson_interval
+from mlp_core.report.intervals import wilson_interval
 from mlp_core.results import RunResult
 from mlp_core.store.jobs import training_key
 from ui import jobs, store

@@ -85,11 +85,32 @@ def test_candidates_average_their_seeds_and_skip_unfinished_runs():
     assert handout.mean_error == pytest.approx(105 / 6000)
 
 
-def test_ties_go_to_more_seeds_then_fewer_parameters():
-    tied = [row(WIDE, 105, "w0"), *records()[:3]]  # wide: 105 with one seed; handout: mean 105
-    assert model_choice.best_candidate(tied).config.hidden == (500, 300)
+def best_of_both_orders(runs: list[StoredRun]) -> RunConfig:
+    """The chosen config, checked to be the same whichever order the store lists the runs in."""
+    first = model_choice.best_candidate(runs).config
+    assert model_choice.best_candidate(runs[::-1]).config == first
+    return first
+
+
+def test_equal_means_go_to_the_config_with_more_seeds():
+    # Wide: three seeds, mean 105/6000; handout: one seed, 105/6000. The handout has fewer
+    # parameters, so only the seed count can put the wide net first.
+    wide = [row(replace(WIDE, seed=s), e, f"w{s}") for s, e in enumerate((110, 100, 105))]
+    assert best_of_both_orders([row(HANDOUT, 105, "h0"), *wide]) == WIDE
+
+
+def test_then_fewer_parameters_then_fewer_epochs_then_the_label():
     small = RunConfig(hidden=(100,))
-    assert model_choice.best_candidate([row(WIDE, 105, "w"), row(small, 105, "s")]).config == small
+    assert best_of_both_orders([row(WIDE, 105, "w"), row(small, 105, "s")]) == small
+    short = replace(HANDOUT, epochs=10)
+    assert best_of_both_orders([row(HANDOUT, 105, "h"), row(short, 105, "s")]) == short
+    tanh = replace(HANDOUT, activation="tanh")  # same size and length: "relu" < "tanh"
+    assert best_of_both_orders([row(tanh, 105, "t"), row(HANDOUT, 105, "h")]) == HANDOUT
+
+
+def test_a_lower_mean_wins_over_every_tie_break():
+    many = [row(replace(WIDE, seed=s), 101, f"w{s}") for s in range(3)]
+    assert best_of_both_orders([row(RunConfig(hidden=(100,)), 100, "s"), *many]).hidden == (100,)
 
 
 def test_allowed_pool_restricts_the_choice():
@@ -228,7 +249,42 @@ def test_mcnemar_table_counts_discordant_pairs():
     table = final_tables.mcnemar_table(labels, ours, {"other": other})
     first = table.iloc[0]
     assert (first.only_ours_wrong, first.only_baseline_wrong, first.both_wrong) == (1, 2, 1)
-    assert first.p_value == stats.mcnemar_exact_counts(1, 2).p_value
+    assert first.both_right == 2 and first.baseline == "other"
+    assert first.p_value == 1.0 and first.p == "p=1"  # 2 * P(X <= 1), X ~ Bin(3, 1/2) = 1
+
+
+def discordant(only_ours: int, only_other: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels and two prediction arrays with the given discordant pairs and 20 both right."""
+    labels = np.zeros(only_ours + only_other + 20, dtype=np.int64)
+    ours, other = labels.copy(), labels.copy()
+    ours[:only_ours] = 1
+    other[only_ours : only_ours + only_other] = 1
+    return labels, ours, other
+
+
+@pytest.mark.parametrize(
+    ("only_ours", "only_other", "verdict"),
+    [
+        (0, 12, "ours significantly better"),  # p = 2 / 2^12
+        (12, 0, "ours significantly worse"),
+        (1, 11, "ours significantly better"),
+        (11, 1, "ours significantly worse"),
+        (3, 5, "no significant difference"),  # p = 0.73
+    ],
+)
+def test_mcnemar_verdict_says_which_classifier_is_better(only_ours, only_other, verdict):
+    labels, ours, other = discordant(only_ours, only_other)
+    row = final_tables.mcnemar_table(labels, ours, {"kNN": other}).iloc[0]
+    assert row.verdict == verdict
+    assert (row.only_ours_wrong, row.only_baseline_wrong) == (only_ours, only_other)
+
+
+def test_mcnemar_verdict_needs_p_strictly_below_alpha():
+    labels, ours, other = discordant(0, 5)  # p = 2 / 2^5 = 0.0625 exactly, as is 1 - 0.9375
+    at_boundary = final_tables.mcnemar_table(labels, ours, {"kNN": other}, confidence=0.9375)
+    assert at_boundary.iloc[0].verdict == "no significant difference"
+    above = final_tables.mcnemar_table(labels, ours, {"kNN": other}, confidence=0.93)
+    assert above.iloc[0].verdict == "ours significantly better"
 
 
 def test_cli_baseline_knn_writes_the_committed_files(tmp_path, monkeypatch, capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -11,7 +12,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from mlp_core.report import export, stats, tables
+from mlp_core.report import export, intervals, stats, tables
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +31,37 @@ def test_published_table_loads_with_its_source_columns(published):
     assert len(published) > 50
     assert published["source_url"].str.startswith("http").all()
     assert published["test_error_pct"].between(0, 100).all()
-    assert published["permutation_invariant"].dtype == bool
     assert hinton_row(published)["test_error_pct"] == 1.51
+
+
+def test_permutation_invariant_is_true_exactly_where_the_file_says_yes(published):
+    with tables.PUBLISHED_CSV.open(newline="", encoding="utf-8") as file:
+        marks = [row["permutation_invariant"].strip() for row in csv.DictReader(file)]
+    assert set(marks) == {"yes", "no"}
+    assert published["permutation_invariant"].dtype == bool
+    assert published["permutation_invariant"].tolist() == [mark == "yes" for mark in marks]
+    # The fair comparison class of a plain MLP: Hinton's MLP is in it, no convolutional net is.
+    assert bool(hinton_row(published)["permutation_invariant"])
+    convolutional = published[published["category"] == "Convolutional nets"]
+    assert len(convolutional) > 10 and not convolutional["permutation_invariant"].any()
 
 
 def numbers(text: str) -> list[float]:
     return [float(value) for value in re.findall(r"\d+\.\d+(?:e-\d+)?", text)]
+
+
+@pytest.mark.parametrize(
+    ("errors", "verdict"),
+    [
+        (141, "not significantly different at 95%"),
+        (100, "ours is significantly lower at 95%"),  # 1.00% against 1.51%
+        (200, "ours is significantly higher at 95%"),  # 2.00% against 1.51%
+    ],
+)
+def test_sentence_states_the_direction_of_a_significant_difference(published, errors, verdict):
+    sentence = tables.comparison_sentence(errors, 10000, hinton_row(published), name="Hinton")
+    assert f"— {verdict} (binomial test" in sentence
+    assert ("lower" in sentence, "higher" in sentence) == ("lower" in verdict, "higher" in verdict)
 
 
 @pytest.mark.parametrize(("errors", "significant"), [(141, False), (100, True), (200, True)])
@@ -43,7 +69,7 @@ def test_sentence_numbers_are_the_stats_outputs(published, errors, significant):
     row = hinton_row(published)
     sentence = tables.comparison_sentence(errors, 10000, row, name="Hinton 784-500-300-10")
     result = stats.compare_with_published(errors, 10000, 0.0151)
-    ours = stats.wilson_interval(errors, 10000)
+    ours = intervals.wilson_interval(errors, 10000)
     # ours: E% [L, U] (n=10000, 95% Wilson); Hinton...: 1.51% — ... (binomial test p=P; ...)
     error, lower, upper, theirs, p_value, theirs_again = numbers(sentence)
     assert (error, lower, upper) == (
@@ -68,7 +94,7 @@ def test_comparison_frame_holds_our_rows_and_published_rows(published):
     assert tuple(frame.columns) == tables.COMPARISON_COLUMNS
     assert list(frame["kind"].iloc[:2]) == ["ours", "baseline"]
     assert len(frame) == 2 + len(published)
-    wilson = stats.wilson_interval(295, 10000)
+    wilson = intervals.wilson_interval(295, 10000)
     assert frame.loc[1, "lower_pct"] == pytest.approx(100 * wilson.lower)
     published_rows = frame[frame["kind"] == "published"]
     assert published_rows["source_url"].notna().all()
