@@ -13,13 +13,15 @@ import streamlit as st
 import torch
 from torch.utils.data import DataLoader
 
-from mlp_core.data import splits
+from mlp_core.config import CLASS_NAMES
 from mlp_core.data.image_folder import CustomImageDataset, write_image_folder, zip_folder
 from mlp_core.data.uploads import UploadError, UploadLimits, UploadReport, extract_image_zip
 from ui.basics import (
     DATASET_LABELS,
     arrays_or_stop,
+    current_root,
     dataset_arrays,
+    dataset_class_name,
     dataset_picker,
     header,
     run_and_show,
@@ -28,6 +30,7 @@ from ui.basics import (
     torchvision_dataset_or_stop,
     upscale,
 )
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 require_router()
@@ -44,9 +47,10 @@ header(
     "`torch.utils.data.Dataset` indexes examples one at a time; `DataLoader` groups them into "
     "minibatches and reshuffles them every epoch.",
 )
+handout_quote("1.2")
 name = dataset_picker("data_dataset")
 training_data = torchvision_dataset_or_stop(name, train=True, to_tensor=True)
-labels_map = dict(enumerate(splits.CLASS_NAMES[name]))
+labels_map = dict(enumerate(CLASS_NAMES[name]))
 
 # -- gallery --------------------------------------------------------------------------------------
 section("Iterating and visualizing: `training_data[index]`", "Iteración y visualización")
@@ -55,7 +59,7 @@ if "data_gallery_seed" not in st.session_state:
 if st.button("New sample", icon=":material/casino:", key="data_new_sample"):
     st.session_state.data_gallery_seed += 1
 st.caption(
-    f'`training_data = datasets.{"FashionMNIST" if name == "fashion_mnist" else "MNIST"}(root="data", '
+    f'`training_data = datasets.{dataset_class_name(name)}(root="data", '
     "train=True, transform=ToTensor())`: "
     f"{len(training_data)} images. The handout plots with matplotlib; here the same loop collects the "
     "samples and the page draws them."
@@ -109,8 +113,11 @@ if batch:
 
 # -- the custom Dataset ---------------------------------------------------------------------------
 @st.cache_resource(max_entries=4, show_spinner="Writing PNG files and annotations.csv...")
-def built_folder(name: str, count: int, seed: int) -> tuple[tempfile.TemporaryDirectory, Path]:
-    """``count`` random training images of ``name`` as PNG files + annotations.csv (temp folder)."""
+def built_folder(
+    name: str, count: int, seed: int, data: str
+) -> tuple[tempfile.TemporaryDirectory, Path]:
+    """``count`` random training images of ``name`` (from data root ``data``) as PNG files +
+    annotations.csv (temp folder)."""
     arrays = dataset_arrays(name)
     chosen = torch.randperm(len(arrays.train_labels), generator=torch.Generator().manual_seed(seed))
     chosen = chosen[:count]
@@ -199,7 +206,7 @@ if source == "build":
     count = left.slider("Images", 4, 64, 12, key="data_custom_count")
     build_seed = right.number_input("Seed", 0, 2**31 - 1, 0, key="data_custom_seed")
     arrays_or_stop(name)  # a clear message, outside the cached function, if the files are missing
-    folder, root = built_folder(name, count, build_seed)
+    folder, root = built_folder(name, count, build_seed, current_root())
     st.caption(f"{count} {DATASET_LABELS[name]} training images written as PNG under `{root}`.")
     st.download_button(
         "Download this folder as a zip (to try the upload)",

@@ -1,4 +1,4 @@
-"""1.6 Optimization loop: the handout's Fashion-MNIST training, run in a background worker."""
+"""1.6 Optimization loop: the handout's Fashion-MNIST training (or MNIST), run in a background worker."""
 
 from __future__ import annotations
 
@@ -17,7 +17,15 @@ from mlp_core.basics.playground import (
     train_loop,
 )
 from mlp_core.report.intervals import wilson_interval
-from ui.basics import dataset_picker, header, playground_queue, section, source_without_docstrings
+from ui.basics import (
+    dataset_class_name,
+    dataset_picker,
+    header,
+    playground_queue,
+    section,
+    source_without_docstrings,
+)
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 require_router()
@@ -42,6 +50,7 @@ header(
     "loop (measure accuracy and loss on held-out images). The run happens in a background worker, "
     "so the page stays responsive and can stop it.",
 )
+handout_quote("1.6")
 
 # -- hyperparameters ------------------------------------------------------------------------------
 section("Hyperparameters", "Hiperparámetros")
@@ -102,6 +111,11 @@ with st.expander("The code that runs (`mlp_core.basics.playground`)", expanded=F
         f"""learning_rate = {config.learning_rate:g}
 batch_size = {config.batch_size}
 epochs = {config.epochs}
+# a random {config.train_size} of the training images, the first {config.test_size} test images
+training_data = datasets.{dataset_class_name(config.dataset)}(root="data", train=True, transform=ToTensor())
+test_data = datasets.{dataset_class_name(config.dataset)}(root="data", train=False, transform=ToTensor())
+train_dataloader = DataLoader(training_data, batch_size=batch_size)
+test_dataloader = DataLoader(test_data, batch_size=batch_size)
 model = NeuralNetwork()  # 784-512-512-10, torch.manual_seed({config.seed})
 {LOSS_CODE[config.loss]}
 optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
 from torchvision.transforms import Lambda, ToTensor
 
+from mlp_core.config import CLASS_NAMES
 from mlp_core.data import splits
 from ui.basics import (
+    current_root,
+    dataset_class_name,
     dataset_picker,
     header,
     run_and_show,
@@ -17,6 +22,7 @@ from ui.basics import (
     torchvision_dataset_or_stop,
     upscale,
 )
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 require_router()
@@ -27,8 +33,11 @@ header(
     "torchvision data sets take two transforms: `transform` for the features (here a PIL image to "
     "a float tensor) and `target_transform` for the labels (here an integer to a one-hot vector).",
 )
+handout_quote("1.3")
+name = dataset_picker("transforms_dataset")
+class_names = CLASS_NAMES[name]
 st.code(
-    """ds = datasets.FashionMNIST(
+    f"""ds = datasets.{dataset_class_name(name)}(
     root="data",
     train=True,
     download=True,
@@ -37,10 +46,13 @@ st.code(
 )""",
     language="python",
 )
-
-name = dataset_picker("transforms_dataset")
-class_names = splits.CLASS_NAMES[name]
 raw = torchvision_dataset_or_stop(name, train=True, to_tensor=False)
+
+
+def class_label(y: int) -> str:
+    """``"3: Dress"``, or just ``"3"`` where the class names are the digits (MNIST)."""
+    return class_names[y] if class_names[y] == str(y) else f"{y}: {class_names[y]}"
+
 
 # -- ToTensor -------------------------------------------------------------------------------------
 section("`ToTensor()`: PIL image to a float tensor in [0, 1]", "transform: de formato PIL a tensor")
@@ -89,7 +101,7 @@ label = st.selectbox(
     "Label `y`",
     list(range(10)),
     index=3,
-    format_func=lambda y: f"{y}: {class_names[y]}",
+    format_func=class_label,
     key="transforms_label",
 )
 encoded = run_and_show(
@@ -106,7 +118,7 @@ encoded = run_and_show(
 if encoded:
     vector = encoded["one_hot"]
     st.dataframe(
-        pd.DataFrame([vector.numpy()], columns=[f"{i} {class_names[i]}" for i in range(10)]),
+        pd.DataFrame([vector.numpy()], columns=list(class_names)),
         hide_index=True,
     )
     st.caption(
@@ -116,10 +128,11 @@ if encoded:
 
 
 @st.cache_resource(show_spinner="Opening the data set with both transforms...")
-def transformed_dataset(name: str) -> torch.utils.data.Dataset:
+def transformed_dataset(name: str, root: str) -> torch.utils.data.Dataset:
     """The handout's ``ds``: ToTensor() on the images, the one-hot Lambda on the labels."""
     return splits.torchvision_dataset(
         name,
+        root=Path(root),
         train=True,
         transform=ToTensor(),
         target_transform=Lambda(
@@ -135,5 +148,5 @@ run_and_show(
     print(f"x: {{x.dtype}} {{tuple(x.shape)}}, values in [{{x.min():.4f}}, {{x.max():.4f}}]")
     print(f"target: {{target}}")
     """,
-    {"ds": transformed_dataset(name)},
+    {"ds": transformed_dataset(name, current_root())},
 )

@@ -27,11 +27,13 @@ from ui.exercise2 import (
     stopping_configs,
     table_section,
 )
+from ui.i18n import handout_quote
 from ui.learning_curves import curves_chart
 from ui.router import require_router
 
 OPTIMIZER_ORDER = ["sgd", "adadelta", "adagrad", "adam", "sgd_momentum", "adamw", "rmsprop"]
 ACTIVATION_ORDER = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu"]
+TABS = ["Heatmaps", "Factors", "Trends", "Stopping", "All runs", "Run a missing cell"]
 
 
 def heatmap_section(cells: pd.DataFrame) -> str | None:
@@ -222,6 +224,7 @@ def stopping_section(frame: pd.DataFrame, sets: dict) -> None:
 require_router()
 st.title("Exercise 2 · Hyperparameter sweep")
 st.caption("Handout: *3.2 Ejercicio 2*")
+handout_quote("3.2")
 st.markdown(
     "*Study how the validation error depends on the optimizer, the activation, the number of hidden "
     "layers, the neurons per layer (multiples of 100 up to 800) and the stopping criterion, showing "
@@ -264,19 +267,26 @@ else:
     )
 
 clicked = selected = None
-tabs = st.tabs(["Heatmaps", "Factors", "Trends", "Stopping", "All runs", "Run a missing cell"])
-with tabs[0]:
-    clicked = heatmap_section(factorial)
-with tabs[1]:
-    factors_section(frame, exercise2, factorial)
-with tabs[2]:
-    trends_section(frame, exercise2, factorial)
-with tabs[3]:
-    stopping_section(frame, exercise2)
-with tabs[4]:
-    if len(index):
+# Only the open tab runs (and is sent to the browser): the six together are some twenty charts,
+# which made this page take seconds to draw on a small server.
+tabs = st.tabs(TABS, key=f"{P}tab", on_change="rerun")
+if tabs[0].open:
+    with tabs[0]:
+        clicked = heatmap_section(factorial)
+if tabs[1].open:
+    with tabs[1]:
+        factors_section(frame, exercise2, factorial)
+if tabs[2].open:
+    with tabs[2]:
+        trends_section(frame, exercise2, factorial)
+if tabs[3].open:
+    with tabs[3]:
+        stopping_section(frame, exercise2)
+if tabs[4].open and len(index):
+    with tabs[4]:
         selected = table_section(index)
-with tabs[5]:
-    launch_section(frame, {"exercise2": exercise2, "factorial": factorial_sets})
+if tabs[5].open:
+    with tabs[5]:
+        launch_section(frame, {"exercise2": exercise2, "factorial": factorial_sets})
 if len(index):
     curves_section(selected or clicked, best_key)

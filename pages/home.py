@@ -5,28 +5,27 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mlp_core.config import DATASETS
-from mlp_core.data.files import dataset_status
+from mlp_core import machine
+from mlp_core.config import DATASET_TITLES, DATASETS
+from mlp_core.data.files import data_root, dataset_status, root_problem, state_text
 from ui import store
 from ui.router import require_router
 
 require_router()
 
 
-@st.cache_resource
 def device_summary() -> dict[str, str]:
-    import torch
-
-    from mlp_core.config import CODE_VERSION
-    from mlp_core.engine.train import resolve_device
-
-    device = resolve_device()
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    """What this server knows of its device without importing torch (Home only reads results)."""
+    device, name = machine.training_device()
+    build = machine.torch_build()
+    torch_text = build.describe()
+    if build.cuda and device == "cpu":
+        torch_text += ", but the driver reports no NVIDIA GPU"
     return {
-        "device": f"{device.type} ({name})",
-        "threads": str(torch.get_num_threads()),
-        "torch": torch.__version__,
-        "code_version": CODE_VERSION,
+        "device": f"the GPU {name}" if device == "cuda" else f"the CPU ({machine.cpu_model()})",
+        "threads": str(machine.thread_count()),
+        "torch": torch_text,
+        "code_version": store.current_code_version(),
     }
 
 
@@ -47,16 +46,18 @@ with left:
         files = status["files"]
         rows.append(
             {
-                "data set": name,
-                "state": "verified (MD5)"
-                if status["verified"]
-                else ("corrupt file" if "corrupt" in files.values() else "missing"),
+                "data set": DATASET_TITLES[name],
+                "state": state_text(status),
                 "files verified": sum(state == "verified" for state in files.values()),
                 "folder": status["folder"],
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    if not all(row["state"] == "verified (MD5)" for row in rows):
+    complete = all(row["state"] == "verified (MD5)" for row in rows)
+    problem = None if complete else root_problem(data_root())
+    if problem:
+        st.warning(f"Nothing can be fetched: {problem}. Browsing stored results needs no data.")
+    elif not complete:
         st.info(
             "Missing data sets are fetched and verified on first use, or now with "
             "`python -m mlp_core data`. Browsing stored results needs no data."
@@ -65,8 +66,12 @@ with right:
     st.subheader("Compute")
     summary = device_summary()
     st.markdown(
-        f"Training here runs on **{summary['device']}** with {summary['threads']} threads, "
-        f"torch {summary['torch']}, engine code version {summary['code_version']}."
+        f"Training here runs on **{summary['device']}** with {summary['threads']} threads; "
+        f"{summary['torch']}; engine code version {summary['code_version']}."
+    )
+    st.caption(
+        "Read without importing torch (this page only shows stored results); each run's "
+        "provenance below says what torch itself reported."
     )
 
 st.subheader("Runs in the store")

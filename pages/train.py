@@ -7,6 +7,8 @@ lives in ``st.session_state`` and in the URL (``?job=<key>``), so page switches 
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -16,8 +18,9 @@ from mlp_core.report.intervals import wilson_interval
 from mlp_core.results import RunResult
 from mlp_core.store.jobs import training_key
 from ui import jobs, store
+from ui.i18n import handout_quote
 from ui.learning_curves import curves_chart
-from ui.router import require_router
+from ui.router import page_file, require_router
 from ui.run_form import advice, config_widgets, plural
 
 require_router()
@@ -130,7 +133,7 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
         "store key": result_key(result),
     }
     st.table(pd.DataFrame({"value": list(rows.values())}, index=list(rows)))
-    st.page_link("pages/exercise1_curves.py", label="Plot it against other runs (exercise 1)")
+    st.page_link(page_file("exercise1_curves.py"), label="Plot it against other runs (exercise 1)")
 
 
 def result_key(result: RunResult) -> str:
@@ -177,12 +180,20 @@ def active_jobs_section() -> None:
 
 st.title("Train the MLP")
 st.caption("Handout: *2. Tarea MNIST*")
+handout_quote("2")
 st.markdown(
     "The handout's experiment: 784-500-300-10 with ReLU, Adam (learning rate 1e-3), cross-entropy, "
     "batches of 100, 20 epochs, 54000/6000 split: *validation error below 2%*. Change anything; "
     "the run trains in the background, keeps going when you switch pages or reload, and lands in "
     "the run store."
 )
+if os.environ.get("MLP_EPHEMERAL_STORE") == "1":  # set by the Community Cloud entrypoint
+    st.info(
+        "Runs trained on this server are not kept after the app sleeps or reboots: they live on "
+        "its disk only. The results on the other pages come from the store committed in `runs/`, "
+        "which stays.",
+        icon=":material/cloud:",
+    )
 current = attached_key()
 if current:
     st.subheader("Your run")

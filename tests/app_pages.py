@@ -24,6 +24,8 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUTER = ROOT / "streamlit_app.py"
+#: Community Cloud's entrypoint: it runs `ROUTER` (and has its own requirements.txt beside it).
+CLOUD_ENTRYPOINT = ROOT / "cloud" / "streamlit_app.py"
 
 
 @dataclass(frozen=True)
@@ -157,10 +159,12 @@ def section_names(pages: Sequence[AppPage]) -> list[str]:
     return [name for name in dict.fromkeys(page.section for page in pages) if name]
 
 
-def open_app_page(script: Path, query: Mapping[str, str] | None = None) -> AppTest:
-    """Run the router in AppTest on the page ``script`` (absolute path), with URL ``query``
-    parameters, and fail on any exception the page raised."""
-    at = AppTest.from_file(str(ROUTER), default_timeout=120)
+def open_app_page(
+    script: Path, query: Mapping[str, str] | None = None, entrypoint: Path = ROUTER
+) -> AppTest:
+    """Run the router (or another ``entrypoint`` that runs it) in AppTest on the page ``script``
+    (absolute path), with URL ``query`` parameters, and fail on any exception the page raised."""
+    at = AppTest.from_file(str(entrypoint), default_timeout=120)
     at.switch_page(str(script))
     for name, value in (query or {}).items():
         at.query_params[name] = value

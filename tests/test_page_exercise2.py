@@ -49,6 +49,21 @@ def open_page() -> AppTest:
     return open_app_page(PAGE)
 
 
+def open_tab(at: AppTest, name: str) -> AppTest:
+    """Switch the page's tabs to ``name``: only the open tab runs (``on_change="rerun"``)."""
+    at.session_state["ex2_tab"] = name
+    at.run()
+    assert not at.exception, [exception.value for exception in at.exception]
+    return at
+
+
+def test_only_the_open_tab_is_drawn(sweep_store):
+    at = open_page()
+    assert [len(tab.children) > 0 for tab in at.tabs] == [True] + [False] * 5
+    open_tab(at, "Trends")
+    assert [len(tab.children) > 0 for tab in at.tabs] == [False, False, True, False, False, False]
+
+
 def heatmap_cells(at: AppTest):
     """The data behind the heatmap chart (the faceted one)."""
     for chart in at.get("vega_lite_chart"):
@@ -96,10 +111,11 @@ def chart_data_with(at: AppTest, column: str, value: str):
 
 
 def test_diverged_run_is_shown_as_diverged_not_dropped(sweep_store):
-    at = open_page()
+    at = open_tab(open_page(), "All runs")
     [runs] = [frame.value for frame in at.dataframe if "key" in frame.value.columns]
     starved = runs[(runs["optimizer"] == "adadelta") & (runs["learning_rate"] == 1e-3)]
     assert starved["status"].tolist() == ["diverged"]
+    open_tab(at, "Trends")
     # The optimizers chart marks it: a "diverged" row in its data, not a missing level.
     marked = [rows for rows in chart_data_with(at, "status", "diverged") if len(rows)]
     assert any((rows["optimizer"] == "adadelta").any() for rows in marked)
@@ -128,7 +144,7 @@ def test_a_missing_run_is_queued_with_a_cost_estimate(sweep_store, monkeypatch):
         key, active = "fake", False
 
     monkeypatch.setattr(jobs, "start_training", lambda config: queued.append(config) or FakeJob())
-    at = open_page()
+    at = open_tab(open_page(), "Run a missing cell")
     launch = at.selectbox(key="ex2_launch")
     wanted = next(option for option in launch.options if "tanh" in option and "sgd" in option)
     launch.select(launch.options[launch.options.index(wanted)]).run()

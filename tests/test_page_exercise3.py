@@ -3,7 +3,7 @@ gets a message, and the report zip holds every file its README lists.
 
 The tiny world: validation runs and final runs of small MLPs trained on synthetic digits
 (`conftest.synthetic_split`), a kNN baseline measured on them, and a fake "official test set" of
-2000 synthetic images standing in for MNIST's 10000 (the page reads it through ``splits.load_arrays``).
+2000 synthetic images standing in for MNIST's 10000 (the page reads it through ``ui.exercise3._test_set``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from mlp_core.report import export, model_choice
 from mlp_core.store import baselines
 from mlp_core.store.entry import StoredRun
 from mlp_core.store.run_store import RunStore
+from ui import exercise3
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "exercise3_final.py"
@@ -63,7 +64,9 @@ def world(tmp_path_factory) -> dict:
 def app(world, monkeypatch) -> AppTest:
     monkeypatch.setenv("MLP_RUNS_DIR", str(world["folder"] / "store"))
     monkeypatch.setenv("MLP_BASELINES_DIR", str(world["folder"] / "baselines"))
-    monkeypatch.setattr(splits, "load_arrays", lambda name, root=None: world["arrays"])
+    arrays = world["arrays"]  # the page reads the test set with NumPy (`ui.exercise3._test_set`)
+    test_set = (arrays.test_labels.numpy(), arrays.test_images.numpy())
+    monkeypatch.setattr(exercise3, "_test_set", lambda dataset, root: test_set)
     at = AppTest.from_file(str(PAGE), default_timeout=120)
     at.run()
     assert not at.exception, [exception.value for exception in at.exception]

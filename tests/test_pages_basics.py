@@ -1,6 +1,8 @@
 """The "PyTorch basics" pages (handout 1.1-1.6) under AppTest: defaults, every widget, key outputs.
 
-Each page is opened through the router (``streamlit_app.py``), as a user reaches it.
+Each page is opened through the router (``streamlit_app.py``), as a user reaches it. Pages that
+default to Fashion-MNIST get it from the `fashion_mnist` fixture (the full files, or the committed
+sample); `without_fashion` is a machine that cannot get it (no internet, no Debian package).
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ import pytest
 from app_pages import ROOT, open_app_page
 from PIL import Image
 from streamlit.testing.v1 import AppTest
+
+from mlp_core.config import CLASS_NAMES
+from mlp_core.data import sources
+from ui.i18n import SESSION_KEYS
 
 
 def open_page(name: str) -> AppTest:
@@ -102,7 +108,7 @@ def image_zip() -> bytes:
     return buffer.getvalue()
 
 
-def test_data_page_gallery_loader_and_custom_dataset() -> None:
+def test_data_page_gallery_loader_and_custom_dataset(fashion_mnist: str) -> None:
     at = open_page("basics_data")
     shown = outputs(at)
     assert "Feature batch shape: torch.Size([64, 1, 28, 28])" in shown
@@ -128,7 +134,7 @@ def test_data_page_gallery_loader_and_custom_dataset() -> None:
     assert "image: torch.uint8 (1, 28, 28)" in shown
 
 
-def test_data_page_upload_reports_problems_by_name() -> None:
+def test_data_page_upload_reports_problems_by_name(fashion_mnist: str) -> None:
     at = open_page("basics_data")
     at.radio(key="data_custom_source").set_value("upload")
     at.run()
@@ -148,8 +154,11 @@ def test_data_page_upload_reports_problems_by_name() -> None:
     assert "not a zip archive" in at.error[0].value
 
 
-def test_transforms_page_to_tensor_range_and_one_hot() -> None:
+def test_transforms_page_to_tensor_range_and_one_hot(fashion_mnist: str) -> None:
     at = open_page("basics_transforms")
+    assert not at.info  # Fashion-MNIST is there: no fallback note
+    assert "ds = datasets.FashionMNIST(" in at.code[0].value
+    assert list(at.dataframe[-1].value.columns) == list(CLASS_NAMES["fashion_mnist"])
     shown = outputs(at)
     assert "uint8 values in [0, 255]" in shown and "values in [0.0000, 1.0000]" in shown
     assert "x == pixels / 255: True" in shown
@@ -164,7 +173,8 @@ def test_transforms_page_to_tensor_range_and_one_hot() -> None:
     assert "tensor([0., 0., 0., 0., 0., 0., 0., 1., 0., 0.])\nargmax: 7" in shown
     one_hot_table = at.dataframe[-1].value
     assert one_hot_table.iloc[0].tolist() == [0.0] * 7 + [1.0] + [0.0] * 2
-    assert one_hot_table.columns[7] == "7 7"  # MNIST's class names are the digits
+    assert list(one_hot_table.columns) == [str(digit) for digit in range(10)]  # not "7 7"
+    assert "ds = datasets.MNIST(" in at.code[0].value  # the code shown follows the choice
 
 
 def test_network_page_layers_shapes_and_parameter_count() -> None:
@@ -227,7 +237,7 @@ def wait_for(at: AppTest, done, timeout: float = 90.0) -> None:
     raise AssertionError("the background run did not reach the expected state in time")
 
 
-def test_optimization_page_trains_in_the_background() -> None:
+def test_optimization_page_trains_in_the_background(fashion_mnist: str) -> None:
     at = open_page("basics_optimization")
     assert "Press **Train**" in at.info[0].value
     at.selectbox(key="optim_dataset").set_value("mnist")
@@ -250,8 +260,9 @@ def test_optimization_page_trains_in_the_background() -> None:
     assert "on n = 200 test images" in at.success[0].value
 
 
-def test_optimization_page_stop_button_stops_the_run() -> None:
+def test_optimization_page_stop_button_stops_the_run(fashion_mnist: str) -> None:
     at = open_page("basics_optimization")
+    at.selectbox(key="optim_dataset").set_value("mnist")  # 60000 images: long enough to stop
     at.selectbox(key="optim_loss").set_value("mse")
     at.number_input(key="optim_epochs").set_value(20)
     at.number_input(key="optim_train_size").set_value(60000)
@@ -276,7 +287,80 @@ def test_optimization_page_stop_button_stops_the_run() -> None:
         ("basics_optimization", "optim_"),
     ],
 )
-def test_basics_pages_use_prefixed_session_keys(page: str, prefix: str) -> None:
+def test_basics_pages_use_prefixed_session_keys(page: str, prefix: str, fashion_mnist: str) -> None:
     at = open_page(page)
-    widget_keys = list(at.session_state)
+    # "basics_dataset" is shared by the basics pages by design; SESSION_KEYS are the router's.
+    shared = {"basics_dataset", *SESSION_KEYS}
+    widget_keys = [key for key in at.session_state if key not in shared]
     assert widget_keys and all(key.startswith(prefix) for key in widget_keys), widget_keys
+
+
+@pytest.fixture
+def without_fashion(fashion_root, tmp_path, monkeypatch) -> None:
+    """A data root with MNIST only, on a machine where Fashion-MNIST cannot be had."""
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "MNIST").symlink_to((fashion_root[0] / "MNIST").resolve(), target_is_directory=True)
+    monkeypatch.setenv("MLP_DATA_DIR", str(root))
+
+    def offline(name, root, progress):
+        raise OSError("Error downloading train-images-idx3-ubyte.gz:\nName or service not known\n")
+
+    monkeypatch.setitem(sources.SOURCES, "fashion_mnist", (offline, sources._from_debian))
+    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", tmp_path / "no_debian_package")
+
+
+@pytest.mark.parametrize(
+    ("page", "picker", "code_index"),
+    [
+        ("basics_data", "data_dataset", None),
+        ("basics_transforms", "transforms_dataset", 0),
+        ("basics_optimization", "optim_dataset", 0),
+    ],
+)
+def test_without_fashion_mnist_pages_fall_back_to_mnist_with_one_info_line(
+    without_fashion, page: str, picker: str, code_index: int | None
+) -> None:
+    at = open_page(page)
+    assert not at.error, [error.value for error in at.error]
+    assert at.selectbox(key=picker).options == ["MNIST"]
+    notes = [info.value for info in at.info if "Fashion-MNIST" in info.value]
+    assert len(notes) == 1, notes
+    # how to get it, and each source tried with its reason (the second line of the error too)
+    assert "sudo apt-get install dataset-fashion-mnist" in notes[0]
+    assert (
+        "offline: Error downloading train-images-idx3-ubyte.gz: Name or service not known"
+        in (notes[0])
+    )
+    assert "Debian's package dataset-fashion-mnist: " in notes[0]
+    shown = "\n".join(block.value for block in at.code) + "\n".join(
+        caption.value for caption in at.caption
+    )
+    assert "FashionMNIST(" not in shown and "datasets.MNIST(" in shown
+
+
+def test_the_data_set_choice_is_shared_by_the_basics_pages(fashion_mnist: str) -> None:
+    at = open_page("basics_transforms")
+    assert at.selectbox(key="transforms_dataset").value == "fashion_mnist"
+    at.selectbox(key="transforms_dataset").set_value("mnist")
+    at.run()
+    at.switch_page(str(ROOT / "pages" / "basics_data.py"))
+    at.run()
+    assert_clean(at)
+    assert at.selectbox(key="data_dataset").value == "mnist"
+    assert "datasets.MNIST(" in "\n".join(caption.value for caption in at.caption)
+    at.switch_page(str(ROOT / "pages" / "basics_optimization.py"))
+    at.run()
+    assert at.selectbox(key="optim_dataset").value == "mnist"
+
+
+def test_a_data_root_that_is_a_file_is_one_clear_line(tmp_path, monkeypatch) -> None:
+    root = tmp_path / "data.txt"
+    root.write_text("not a folder")
+    monkeypatch.setenv("MLP_DATA_DIR", str(root))
+    at = open_page("basics_data")
+    assert_clean(at)
+    assert [error.value for error in at.error] == [
+        f"The MNIST files are not available: cannot fetch MNIST: the data root {root} is a file; "
+        "set MLP_DATA_DIR to a folder"
+    ]

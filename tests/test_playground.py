@@ -18,9 +18,15 @@ SMALL = PlaygroundConfig(
     hidden=(64,),
     learning_rate=0.1,
     batch_size=32,
-    train_size=1024,
+    train_size=960,  # fits the committed 1000-image sample too (tests/fashion_sample.py)
     test_size=512,
 )
+
+
+@pytest.fixture(autouse=True)
+def fashion(fashion_mnist: str) -> str:
+    """Fashion-MNIST for every test here: the full files, or the committed sample."""
+    return fashion_mnist
 
 
 def test_network_has_the_handouts_parameter_names_and_count() -> None:
@@ -50,8 +56,8 @@ def test_handout_print_lines_every_print_every_batches() -> None:
     config = PlaygroundConfig(**{**SMALL.__dict__, "print_every": 10})
     result = run_playground(config)
     loss_lines = [line for line in result.lines if line.startswith("loss:")]
-    # 1024 / 32 = 32 batches -> batches 0, 10, 20, 30
-    assert len(loss_lines) == 4 and loss_lines[1].endswith("[  320/ 1024]")
+    # 960 / 32 = 30 batches -> batches 0, 10, 20
+    assert len(loss_lines) == 3 and loss_lines[1].endswith("[  320/  960]")
 
 
 def test_cancel_stops_the_run_after_the_batch_that_sees_it() -> None:

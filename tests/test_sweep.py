@@ -272,7 +272,8 @@ def test_batched_sweep_stores_what_the_single_path_stores(tmp_path):
 def test_cli_sweep_trains_what_is_missing_then_resumes_with_nothing_to_do(
     tmp_store, tmp_path, capsys
 ):
-    from mlp_core.data.files import DataError, ensure_dataset
+    from mlp_core.data.files import DataError
+    from mlp_core.data.sources import ensure_dataset
 
     try:
         ensure_dataset("mnist")

@@ -10,18 +10,27 @@ import ast
 import inspect
 import math
 import re
+from pathlib import Path
 from typing import Any
 
-import numpy as np
 import streamlit as st
 import torch
 
 from mlp_core.basics.snippets import SnippetResult, run_snippet
+from mlp_core.config import DATASET_TITLES
 from mlp_core.data import splits
-from mlp_core.data.files import DataError
+from mlp_core.data.files import DataError, data_root
+from mlp_core.data.sources import ensure_dataset
 from mlp_core.store.jobs import JobQueue
+from ui import jobs
+from ui.images import upscale as upscale  # re-exported: the basics pages draw with it
 
-DATASET_LABELS = {"fashion_mnist": "Fashion-MNIST", "mnist": "MNIST"}
+#: The data sets the basics pages offer, the handout's (Fashion-MNIST) first.
+DATASET_LABELS = {name: DATASET_TITLES[name] for name in ("fashion_mnist", "mnist")}
+#: One data-set choice for every basics page (a session-state key, not a widget's).
+SHARED_DATASET_KEY = "basics_dataset"
+#: Seconds a data set found missing stays so before it is looked for again.
+MISSING_RECHECK_SECONDS = 300
 
 
 def header(title: str, handout_title: str, intro: str) -> None:
@@ -122,29 +131,87 @@ def parse_shape(
     return shape, None
 
 
+def current_root() -> str:
+    """The data root, resolved: part of every cache key below (``$MLP_DATA_DIR`` may change)."""
+    return str(data_root().resolve())
+
+
+@st.cache_resource(ttl=MISSING_RECHECK_SECONDS, show_spinner="Looking for the data set...")
+def unavailable_reason(name: str, root: str) -> str | None:
+    """None when the verified files of ``name`` are under ``root`` (fetched now if need be), else
+    the one-line reason why they cannot be had (the sources tried, or an unusable data root)."""
+    try:
+        ensure_dataset(name, Path(root))
+    except DataError as error:
+        return str(error)
+    return None
+
+
+def _share_choice(key: str) -> None:
+    st.session_state[SHARED_DATASET_KEY] = st.session_state[key]
+
+
 def dataset_picker(key: str, default: str = "fashion_mnist") -> str:
-    """Select box for the data set (Fashion-MNIST or MNIST)."""
-    options = list(DATASET_LABELS)
-    return st.selectbox(
-        "Data set", options, index=options.index(default), format_func=DATASET_LABELS.get, key=key
+    """Select box for the data set, one choice shared by the basics pages; returns its name.
+
+    Where Fashion-MNIST cannot be had (no internet, no Debian package), the pages use MNIST and say
+    so in one info line, with the reason and how to get it; the select box then offers MNIST only.
+    """
+    wanted = st.session_state.get(SHARED_DATASET_KEY, default)
+    fashion_problem = unavailable_reason("fashion_mnist", current_root())
+    options = [name for name in DATASET_LABELS if name != "fashion_mnist" or not fashion_problem]
+    if wanted not in options:
+        wanted = "mnist"
+    # Set before the widget exists, so that it shows the choice made on any basics page.
+    st.session_state[key] = wanted
+    name = st.selectbox(
+        "Data set",
+        options,
+        format_func=DATASET_LABELS.get,
+        key=key,
+        on_change=_share_choice,
+        args=(key,),
     )
+    if fashion_problem:
+        st.info(
+            "These pages use MNIST, since Fashion-MNIST (the handout's data set) is not available "
+            "on this server. To get it: `sudo apt-get install dataset-fashion-mnist`, or internet "
+            f"access; then reload the page. Details: {fashion_problem}",
+            icon=":material/info:",
+        )
+    return name
+
+
+def dataset_class_name(name: str) -> str:
+    """The torchvision class of data set ``name``, as the handout's code names it."""
+    return "FashionMNIST" if name == "fashion_mnist" else "MNIST"
 
 
 @st.cache_resource(show_spinner="Reading the data set...")
+def _dataset_arrays(name: str, root: str) -> splits.DatasetArrays:
+    return splits.load_arrays(name, Path(root))
+
+
 def dataset_arrays(name: str) -> splits.DatasetArrays:
-    """All images and labels of ``name`` (uint8 tensors), read once per server."""
-    return splits.load_arrays(name)
+    """All images and labels of ``name`` (uint8 tensors), read once per server and data root."""
+    return _dataset_arrays(name, current_root())
 
 
 @st.cache_resource(show_spinner="Opening the torchvision data set...")
-def torchvision_dataset(name: str, train: bool, to_tensor: bool) -> torch.utils.data.Dataset:
-    """The torchvision Dataset of ``name``: items are (PIL image, int), or with ``to_tensor``
-    (tensor (1, 28, 28) float in [0, 1], int) as the handout's ``transform=ToTensor()`` gives."""
+def _torchvision_dataset(
+    name: str, train: bool, to_tensor: bool, root: str
+) -> torch.utils.data.Dataset:
     from torchvision.transforms import ToTensor
 
     return splits.torchvision_dataset(
-        name, train=train, transform=ToTensor() if to_tensor else None
+        name, train=train, transform=ToTensor() if to_tensor else None, root=Path(root)
     )
+
+
+def torchvision_dataset(name: str, train: bool, to_tensor: bool) -> torch.utils.data.Dataset:
+    """The torchvision Dataset of ``name``: items are (PIL image, int), or with ``to_tensor``
+    (tensor (1, 28, 28) float in [0, 1], int) as the handout's ``transform=ToTensor()`` gives."""
+    return _torchvision_dataset(name, train, to_tensor, current_root())
 
 
 def torchvision_dataset_or_stop(
@@ -169,13 +236,8 @@ def arrays_or_stop(name: str) -> splits.DatasetArrays:
         raise  # unreachable: st.stop() raises
 
 
-def upscale(image: np.ndarray | torch.Tensor, factor: int = 4) -> np.ndarray:
-    """A (H, W) grey image enlarged ``factor`` times with square pixels (no browser blurring)."""
-    array = np.asarray(image, dtype=np.uint8)
-    return np.kron(array, np.ones((factor, factor), dtype=np.uint8))
-
-
-@st.cache_resource
 def playground_queue() -> JobQueue:
-    """The background-job queue of the optimization playground (one run at a time per server)."""
-    return JobQueue(max_running=1)
+    """The queue the optimization playground runs in: the server's one training queue
+    (`ui.jobs.job_queue`), so that a playground run and a Train-page training never run at once
+    beyond ``$MLP_MAX_TRAININGS`` (1 by default: a Community Cloud app has one small container)."""
+    return jobs.job_queue()

@@ -57,14 +57,15 @@ def csv_download(frame: pd.DataFrame, name: str, label: str = "CSV") -> None:
 def downloads(chart, name: str, table: pd.DataFrame | None = None) -> None:
     """An "Export" popover: the chart as PNG and SVG (rendered by vl-convert only when clicked)
     and ``table`` as CSV."""
-    spec = chart.to_json()
+    # The spec too is made only on a click: serialising every chart on every rerun cost a
+    # large part of the page's time.
     with st.popover("Export", icon=":material/download:"):
         st.download_button(
-            "Chart as PNG", data=lambda: vl_convert.vegalite_to_png(spec, scale=2),
+            "Chart as PNG", data=lambda: vl_convert.vegalite_to_png(chart.to_json(), scale=2),
             file_name=f"{name}.png", mime="image/png", key=f"{P}png_{name}",
         )  # fmt: skip
         st.download_button(
-            "Chart as SVG", data=lambda: vl_convert.vegalite_to_svg(spec),
+            "Chart as SVG", data=lambda: vl_convert.vegalite_to_svg(chart.to_json()),
             file_name=f"{name}.svg", mime="image/svg+xml", key=f"{P}svg_{name}",
         )  # fmt: skip
         if table is not None:

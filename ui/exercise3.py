@@ -73,21 +73,38 @@ def knn_baseline() -> tuple[dict[str, Any] | None, str | None]:
         return None, str(error)
 
 
+@st.cache_data(show_spinner=False, max_entries=2, ttl=300)
+def _test_set(dataset: str, root: str) -> tuple[np.ndarray, np.ndarray] | str:
+    # (labels, images), or why they cannot be had: a failure is cached too (for the ttl, 5 min),
+    # so that reruns do not start a fetch each.
+    from mlp_core.data.files import DataError, read_verified
+    from mlp_core.data.sources import fetch_in_child
+
+    try:
+        # A child process fetches what is missing: torchvision's download imports torch, which
+        # this page never does (it only reads stored results).
+        fetch_in_child(dataset, Path(root))
+        labels = read_verified(dataset, "t10k-labels-idx1-ubyte", Path(root))
+        images = read_verified(dataset, "t10k-images-idx3-ubyte", Path(root))
+    except DataError as error:
+        return str(error)
+    return labels.astype(np.int64), images
+
+
 def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
     """(labels (10000,) int64, images (10000, 28, 28) uint8) of the official test set, or None
     with a warning drawn when the data are not available here."""
-    from mlp_core.data import splits
-    from mlp_core.data.files import DataError
+    from mlp_core.data.files import data_root
 
-    try:
-        arrays = splits.load_arrays(dataset)
-    except DataError as error:
+    with st.spinner(f"Reading the {dataset} test images (fetched once per server)..."):
+        found = _test_set(dataset, str(data_root().resolve()))
+    if isinstance(found, str):
         st.warning(
-            f"The {dataset} test images are not available here ({error}): paired tests, the "
+            f"The {dataset} test images are not available here ({found}): paired tests, the "
             "confusion matrix and the gallery need them. Run `python -m mlp_core data`."
         )
         return None
-    return arrays.test_labels.numpy(), arrays.test_images.numpy()
+    return found
 
 
 def result_of(entry: StoredRun) -> RunResult | None:

@@ -17,6 +17,14 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 ROUTER = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+PAGES = ROUTER.parent / "pages"
+
+
+def page_file(name: str) -> str:
+    """The absolute path of page ``name`` (e.g. ``"train.py"``), for ``st.page_link``: a relative
+    path would be read against the entrypoint's folder, which differs on Community Cloud
+    (``cloud/streamlit_app.py``)."""
+    return str(PAGES / name)
 
 
 def require_router() -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from mlp_core.config import RunConfig
+from mlp_core.machine import training_device
 from mlp_core.results import RunResult
 from mlp_core.store.entry import StoredRun
 from mlp_core.store.index import index_frame
@@ -73,14 +74,13 @@ def stored_result(key: str, code_version: str | None = None) -> RunResult | None
     return store().load_key(key, code_version)
 
 
-@st.cache_resource(show_spinner=False)
 def device_name() -> tuple[str, str]:
-    """(device type, device name) training will use here, named as `train.provenance` names it."""
-    from mlp_core.engine.train import device_name as name_of
-    from mlp_core.engine.train import resolve_device
+    """(device type, device name) training will use here, named as `train.provenance` names it.
 
-    device = resolve_device()
-    return device.type, name_of(device)
+    Known without importing torch (`mlp_core.machine.training_device`), so that the report pages
+    showing cost estimates stay light.
+    """
+    return training_device()
 
 
 def cost_estimate(config: RunConfig) -> tuple[float, float, int]:

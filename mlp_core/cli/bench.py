@@ -7,6 +7,13 @@ from typing import Any
 
 
 def command_bench(args: argparse.Namespace) -> int:
+    if args.tour:
+        from mlp_core.sweep.tour import run_tour, tour_lines
+
+        epochs = None if args.no_training else (args.epochs or 1)
+        phases = run_tour(entrypoint=args.entrypoint, training_epochs=epochs)
+        print("\n".join(tour_lines(phases, args.entrypoint)))
+        return 0
     if args.sweep:
         from mlp_core.sweep.stack_bench import bench_sweep
 
@@ -14,14 +21,33 @@ def command_bench(args: argparse.Namespace) -> int:
         return 0
     from mlp_core.sweep.bench import compare_with_handout, comparison_lines
 
-    figures = compare_with_handout(epochs=args.epochs, device=args.device)
+    figures = compare_with_handout(epochs=args.epochs or 2, device=args.device)
     print("\n".join(comparison_lines(figures)))
     return 0
 
 
 def register(commands: Any) -> None:
     bench = commands.add_parser("bench", help="benchmark the engine against the handout's loop")
-    bench.add_argument("--epochs", type=int, default=2, help="epochs per side (default 2)")
+    bench.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="epochs per side (default 2); with --tour, of its one training (default 1)",
+    )
     bench.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     bench.add_argument("--sweep", action="store_true", help="measure sweep throughput instead")
+    bench.add_argument(
+        "--tour",
+        action="store_true",
+        help="tour the running app in headless Chromium (Home and the exercises, the basics pages, "
+        "one training): the server's peak memory and each page's render time",
+    )
+    bench.add_argument(
+        "--entrypoint",
+        default="streamlit_app.py",
+        help="with --tour: the main file (cloud/streamlit_app.py for Community Cloud's)",
+    )
+    bench.add_argument(
+        "--no-training", action="store_true", help="with --tour: leave the training phase out"
+    )
     bench.set_defaults(handler=command_bench)

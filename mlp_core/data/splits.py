@@ -15,23 +15,8 @@ from pathlib import Path
 import torch
 
 from mlp_core.config import RunConfig
-from mlp_core.data.files import check_name, data_root, decode_idx, ensure_dataset
-
-CLASS_NAMES: dict[str, tuple[str, ...]] = {
-    "mnist": tuple(str(digit) for digit in range(10)),
-    "fashion_mnist": (
-        "T-Shirt",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle Boot",
-    ),
-}
+from mlp_core.data.files import check_name, data_root, decode_idx
+from mlp_core.data.sources import ensure_dataset
 
 
 @dataclass(frozen=True)
