@@ -1,4 +1,5 @@
-"""``python -m mlp_core bench``: the engine against the handout's loop; sweep throughput."""
+"""``python -m mlp_core bench``: the engine against the handout's loop; sweep throughput; the cost
+estimate against measured times."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ def command_bench(args: argparse.Namespace) -> int:
         epochs = None if args.no_training else (args.epochs or 1)
         phases = run_tour(entrypoint=args.entrypoint, training_epochs=epochs)
         print("\n".join(tour_lines(phases, args.entrypoint)))
+        return 0
+    if args.estimate:
+        from mlp_core.sweep.estimate_bench import bench_estimates, estimate_lines
+
+        checks = bench_estimates(epochs=args.epochs, device=args.device, report=print)
+        print("\n".join(estimate_lines(checks)))
         return 0
     if args.sweep:
         from mlp_core.sweep.stack_bench import bench_sweep
@@ -32,10 +39,17 @@ def register(commands: Any) -> None:
         "--epochs",
         type=int,
         default=None,
-        help="epochs per side (default 2); with --tour, of its one training (default 1)",
+        help="epochs per side (default 2); with --tour, of its one training (default 1); with "
+        "--estimate, of every run (default: their own, 20 or 50)",
     )
     bench.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     bench.add_argument("--sweep", action="store_true", help="measure sweep throughput instead")
+    bench.add_argument(
+        "--estimate",
+        action="store_true",
+        help="the cost estimate against measured times: the handout run, a 3x800 run and exercise "
+        "3's 1024-1024 dropout run, each estimated from timed steps then trained",
+    )
     bench.add_argument(
         "--tour",
         action="store_true",
