@@ -165,6 +165,8 @@ def test_misclassified_lists_the_wrong_images_by_confidence():
         "index"
     ].tolist() == [5, 3]
     assert final_tables.misclassified(labels, predictions, confidence, limit=0).empty
+    many = np.arange(30)
+    assert len(final_tables.misclassified(many, many + 1, np.linspace(0, 1, 30))) == 24  # default
     assert final_tables.misclassified(labels, predictions, confidence, limit=-3).empty
     only_four = final_tables.misclassified(labels, predictions, confidence, true_class=4)
     assert only_four["index"].tolist() == [4]
@@ -232,17 +234,61 @@ def test_report_summary_of_one_seed_without_baselines():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"name": "a", "errors": 120, "n": 100}, "cannot exceed n"),
-        ({"name": "a", "errors": 5, "n": 0}, "positive whole number"),
-        ({"name": "a", "error_pct": 150, "n": 100}, "between 0 and 100"),
-        ({"name": "a", "errors": 5, "error_pct": 1.0, "n": 100}, "exactly one"),
-        ({"name": "", "errors": 5, "n": 100}, "name"),
-        ({"name": "a", "errors": 2.5, "n": 100}, "whole number"),
+        ({"name": "a", "errors": 120, "n": 100}, "row 1 (a): errors (120) cannot exceed n (100)"),
+        ({"name": "a", "errors": 5, "n": 0}, "row 1 (a): n must be a positive whole number of test examples, got 0"),
+        ({"name": "a", "errors": 5, "n": 2.5}, "row 1 (a): n must be a positive whole number of test examples, got 2.5"),
+        ({"name": "a", "errors": 5}, "row 1 (a): give n, the number of test examples (10000 for MNIST)"),
+        ({"name": "a", "errors": 5, "n": "many"}, "row 1 (a): n must be a number, got 'many'"),
+        ({"name": "a", "errors": 5, "n": float("inf")}, "row 1 (a): n must be a finite number, got inf"),
+        ({"name": "a", "error_pct": 150, "n": 100}, "row 1 (a): error % must be between 0 and 100 (a percent), got 150"),
+        ({"name": "a", "error_pct": -1, "n": 100}, "row 1 (a): error % must be between 0 and 100 (a percent), got -1"),
+        ({"name": "a", "error_pct": "x", "n": 100}, "row 1 (a): error % must be a number, got 'x'"),
+        ({"name": "a", "errors": 5, "error_pct": 1.0, "n": 100}, "row 1 (a): give either errors (a count) or error % (a rate), exactly one of them"),
+        ({"name": "a", "n": 100}, "row 1 (a): give either errors (a count) or error % (a rate), exactly one of them"),
+        ({"name": "", "errors": 5, "n": 100}, "row 1: give the classifier a name"),
+        ({"name": None, "errors": 5, "n": 100}, "row 1: give the classifier a name"),
+        ({"name": "a", "errors": 2.5, "n": 100}, "row 1 (a): errors must be a whole number >= 0, got 2.5"),
+        ({"name": "a", "errors": -1, "n": 100}, "row 1 (a): errors must be a whole number >= 0, got -1"),
+        ({"name": "a", "errors": "few", "n": 100}, "row 1 (a): errors must be a number, got 'few'"),
     ],
-)
+)  # fmt: skip
 def test_user_rows_with_bad_numbers_get_a_message(values, message):
     results, problems = final_tables.parse_user_rows(pd.DataFrame([values]))
-    assert results == [] and len(problems) == 1 and message in problems[0]
+    assert results == [] and problems == [message]
+
+
+def test_user_row_bounds_are_inclusive():
+    frame = pd.DataFrame(
+        [
+            {"name": "one", "errors": 0, "n": 1},
+            {"name": "all", "errors": 7, "n": 7},
+            {"name": "none", "error_pct": 0, "n": 100},
+            {"name": "every", "error_pct": 100, "n": 100},
+        ]
+    )
+    results, problems = final_tables.parse_user_rows(frame)
+    assert problems == []
+    assert [(r.classifier, r.errors, r.n) for r in results] == [
+        ("one", 0, 1), ("all", 7, 7), ("none", 0, 100), ("every", 100, 100)
+    ]  # fmt: skip
+    assert {(r.kind, r.source) for r in results} == {("baseline", "added by the user")}
+
+
+def test_problems_name_their_row_among_valid_rows():
+    frame = pd.DataFrame(
+        [
+            {"name": "fine", "errors": 3, "n": 100},
+            {"name": None, "errors": None, "error_pct": None, "n": None},  # blank: skipped
+            {"name": "bad", "errors": 300, "n": 100},
+            {"name": "  ", "errors": 3, "n": 100},
+        ]
+    )
+    results, problems = final_tables.parse_user_rows(frame)
+    assert [r.classifier for r in results] == ["fine"]
+    assert problems == [
+        "row 3 (bad): errors (300) cannot exceed n (100)",
+        "row 4: give the classifier a name",
+    ]
 
 
 def test_user_rows_accept_counts_or_percent_and_skip_blank_rows():

@@ -146,3 +146,36 @@ def test_index_rows_carry_their_config_not_a_label():
     frame = index_frame(row(config, 1, "k") for config in configs)
     assert list(frame["config"]) == configs
     assert list(frame["hidden"]) == ["500-300", "none", "100"]  # display text only
+
+
+def test_candidates_frame_has_one_row_per_candidate_best_first():
+    ranked = model_choice.rank_candidates(records())
+    frame = model_choice.candidates_frame(ranked)
+    assert list(frame.columns) == [
+        "rank", "configuration", "seeds", "mean_error_pct", "min_error_pct", "max_error_pct",
+        "errors", "n", "stopping_epoch", "parameters",
+    ]  # fmt: skip
+    assert frame["rank"].tolist() == [1, 2, 3]
+    handout = frame[frame["configuration"] == HANDOUT.label(seed=False, split=False)].iloc[0]
+    assert (handout["seeds"], handout["errors"], handout["n"]) == (3, "110, 100, 105", 6000)
+    assert handout["mean_error_pct"] == pytest.approx(100 * 105 / 6000)
+    assert (handout["min_error_pct"], handout["max_error_pct"]) == pytest.approx(
+        (100 / 60, 110 / 60)
+    )
+    assert handout["stopping_epoch"] == 20
+    assert handout["parameters"] == 784 * 500 + 500 + 500 * 300 + 300 + 300 * 10 + 10
+    patient = frame[frame["configuration"] == PATIENT.label(seed=False, split=False)].iloc[0]
+    assert patient["stopping_epoch"] == 16  # median of the kept epochs 13 and 18, half up
+    assert model_choice.candidates_frame([]).empty
+
+
+def test_stored_test_runs_skip_unfinished_and_uncounted_runs():
+    final = replace(WIDE, split="test")
+    runs = [
+        row(final, 5, "done"),
+        row(replace(final, seed=1), 5, "diverged", status="diverged"),
+        row(replace(final, seed=2), 5, "cancelled", status="cancelled"),
+        row(replace(WIDE, seed=3), 5, "validation twin"),
+    ]
+    found = model_choice.stored_test_runs(runs, final, [0, 1, 2, 3])
+    assert list(found) == [0] and found[0].key == "done"

@@ -188,6 +188,7 @@ def test_label_arrays_may_be_lists_or_other_integer_types():
         (lambda: stats.mcnemar_exact_counts(1.5, 3), "^only_a_wrong must be an integer count"),
         (lambda: stats.mcnemar_exact_counts(1, 0.5), "^only_b_wrong must be an integer count"),
         (lambda: stats.per_class_errors([0, 1, 2], [0, 1]), "^predictions has 2 entries"),
+        (lambda: stats.count_errors([0, 1], [0]), "^predictions has 1 entries but labels has 2"),
         (lambda: stats.per_class_errors([0, 1], [0, 1], confidence=2), "^confidence must be"),
         (lambda: stats.confusion_counts([0, 1], [0.5, 1.0]), "^predictions must hold integer class"),
         (lambda: stats.confusion_counts([[0, 1]], [[0, 1]]), r"^labels must be a 1-D array .* \(1, 2\)"),
