@@ -199,7 +199,8 @@ def test_runs_frame_keeps_the_newest_version_whatever_the_order(tmp_path):
         frame = analysis.runs_frame(index_frame(entries))
         newest = frame.set_index("seed")["code_version"].to_dict()
         assert newest == {0: CODE_VERSION, 1: "0"}
-        assert frame.index.tolist() == [0, 1] and "_version" not in frame.columns
+        assert frame.index.tolist() == [0, 1]
+        assert list(frame.columns) == [*index_frame([]).columns, "cell", "diverged"]
         assert frame["diverged"].tolist() == [False, False]
     empty = analysis.runs_frame(index_frame([]))
     assert list(empty.columns) == [*index_frame([]).columns, "cell", "diverged"]

@@ -199,3 +199,12 @@ def test_bench_runs_are_the_three_the_issue_names():
         0.2,
         50,
     )
+
+
+def test_a_slow_block_raises_the_estimate_as_it_raises_a_runs_time():
+    # A run's seconds are a sum over its steps: the middle estimate takes the mean, not the median.
+    bursty = timed_estimate(
+        RunConfig(epochs=1), timing(steps=(0.01, 0.01, 0.04), evaluation=(0.0,))
+    )
+    assert bursty.per_epoch == pytest.approx(540 * 0.02)
+    assert (bursty.low, bursty.high) == pytest.approx((0.5 + 540 * 0.01, 0.5 + 540 * 0.04))

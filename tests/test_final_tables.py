@@ -350,3 +350,19 @@ def test_mcnemar_verdict_needs_p_strictly_below_alpha():
     assert at_boundary.iloc[0].verdict == "no significant difference"
     above = final_tables.mcnemar_table(labels, ours, {"kNN": other}, confidence=0.93)
     assert above.iloc[0].verdict == "ours significantly better"
+
+
+def test_tables_default_to_95_percent_wilson():
+    assert final_tables.intervals_table(141, 10000).equals(
+        final_tables.intervals_table(141, 10000, 0.95)
+    )
+    row = final_tables.measured_table([MeasuredResult("MLP", 141, 10000, "x")]).iloc[0]
+    lower, upper = reference.wilson(141, 10000, 0.95)
+    assert (row["lower_pct"], row["upper_pct"]) == pytest.approx((100 * lower, 100 * upper))
+
+
+def test_a_rate_just_above_100_percent_is_refused():
+    _, problems = final_tables.parse_user_rows(
+        pd.DataFrame([{"name": "a", "error_pct": 100.5, "n": 10}])
+    )
+    assert problems == ["row 1 (a): error % must be between 0 and 100 (a percent), got 100.5"]

@@ -271,3 +271,12 @@ def test_invalid_input_raises_a_value_error_that_names_the_value(call, message):
     # Anchored: the message starts by naming what is wrong (it is shown to students as is).
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_error_intervals_default_to_95_percent():
+    assert intervals.error_intervals(141, 10000).equals(intervals.error_intervals(141, 10000, 0.95))
+
+
+def test_non_finite_replicates_are_named():
+    with pytest.raises(ValueError, match=r"^values must be finite \(no NaN or inf\)$"):
+        intervals.mean_t_interval([0.1, math.inf])

@@ -179,3 +179,46 @@ def test_stored_test_runs_skip_unfinished_and_uncounted_runs():
     ]
     found = model_choice.stored_test_runs(runs, final, [0, 1, 2, 3])
     assert list(found) == [0] and found[0].key == "done"
+
+
+def test_the_newest_code_version_of_a_run_counts():
+    for older, newer in [("1", "2"), ("9", "10"), ("dev", "1")]:  # numbers numerically, text last
+        runs = [
+            stored_run(HANDOUT, 200, "old", version=older),
+            stored_run(HANDOUT, 100, "new", version=newer),
+        ]
+        for order in (runs, runs[::-1]):
+            [candidate] = model_choice.rank_candidates(order)
+            assert candidate.errors == (100,) and candidate.keys == ("new",)
+
+
+def test_a_candidate_keeps_zero_errors_and_its_keys():
+    ranked = model_choice.rank_candidates(
+        [row(HANDOUT, 0, "k0"), row(replace(HANDOUT, seed=1), 3, "k1")]
+    )
+    assert ranked[0].errors == (0, 3) and ranked[0].keys == ("k0", "k1")
+
+
+def test_a_fixed_run_stops_at_its_epochs_whatever_its_best_epoch():
+    [candidate] = model_choice.rank_candidates([row(HANDOUT, 100, "h", best_epoch=13)])
+    assert candidate.stopping_epochs == (20,) and model_choice.final_config(candidate).epochs == 20
+
+
+def test_seeds_of_one_config_with_different_validation_sizes_are_a_corrupt_store():
+    small = replace(HANDOUT, seed=1)
+    other = row(small, 100, "s")
+    other = replace(other, metrics=replace(other.metrics, eval_size=5000))
+    with pytest.raises(
+        ValueError,
+        match=r"^runs of 784-500-300-10 relu adam lr=0.001 20ep seed=0 have different eval sizes \[5000, 6000\]$",
+    ):
+        model_choice.rank_candidates([row(HANDOUT, 100, "h"), other])
+
+
+def test_no_run_to_choose_from_says_how_to_get_some():
+    with pytest.raises(ValueError) as raised:
+        model_choice.best_candidate([], dataset="fashion_mnist")
+    assert str(raised.value) == (
+        "no finished validation run of fashion_mnist in the store: run the exercise 2 sweep "
+        "(python -m mlp_core sweep runs/sweeps/exercise2.toml) or train a validation run"
+    )

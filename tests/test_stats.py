@@ -121,6 +121,7 @@ def test_compare_with_published_follows_level_method_and_published_n():
     assert loose.ours == intervals.wilson_interval(141, 10000, 0.5)
     exact = stats.compare_with_published(141, 10000, 0.0151, method="clopper_pearson")
     assert exact.ours == intervals.clopper_pearson_interval(141, 10000)
+    assert exact.published_interval == intervals.clopper_pearson_interval(151, 10000)
     small = stats.compare_with_published(141, 10000, 0.0151, published_n=1000)
     assert small.published_interval == intervals.wilson_interval(15, 1000)
 
