@@ -257,3 +257,14 @@ def test_latex_escape_every_special_character():
     assert tables.latex_escape("\\&%$#_{}~^x") == (
         r"\textbackslash{}\&\%\$\#\_\{\}\textasciitilde{}\textasciicircum{}x"
     )
+
+
+def test_a_measured_row_defaults_to_95_percent_wilson():
+    row = tables.measured_row(tables.MeasuredResult("MLP", 141, 10000, "runs/x"))
+    lower, upper = interval_reference.wilson(141, 10000, 0.95)
+    assert (row["lower_pct"], row["upper_pct"]) == pytest.approx((100 * lower, 100 * upper))
+    assert row == {
+        "kind": "ours", "classifier": "MLP", "error_pct": pytest.approx(1.41),
+        "lower_pct": row["lower_pct"], "upper_pct": row["upper_pct"], "errors": 141, "n": 10000,
+        "source": "runs/x",
+    }  # fmt: skip

@@ -32,7 +32,7 @@ from mlp_core.sweep.estimate import CostEstimate, StepTiming, timed_estimate
 #: How long a timing stays valid (seconds).
 MAX_AGE_SECONDS = 600.0
 #: Timed blocks of steps (the range comes from their spread), steps per block, untimed steps first.
-BLOCKS, STEPS_PER_BLOCK, WARMUP_STEPS = 5, 8, 3
+BLOCKS, STEPS_PER_BLOCK, WARMUP_STEPS = 7, 8, 3
 #: Examples of the timed evaluation passes, and how many passes.
 EVAL_EXAMPLES, EVAL_REPEATS = 2000, 3
 #: Images converted to features to time the setup, scaled to the run's image count.

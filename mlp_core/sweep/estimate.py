@@ -150,8 +150,9 @@ def timed_estimate(config: RunConfig, timing: StepTiming) -> CostEstimate:
 
     Per epoch: `steps_per_epoch` steps plus the evaluation of the training and evaluation sets
     (``train_size + eval_size`` examples); in all: ``epochs`` of them plus the setup. The middle
-    estimate uses the mean timings (a run's seconds are a sum: on a busy machine the slow blocks
-    count), the range their minimum and maximum.
+    estimate uses the median timings (one block slowed by a burst of load elsewhere must not make a
+    20-minute estimate of a 2-minute run), the range their minimum and maximum: on a machine
+    whose load changes, that range is the honest answer.
 
     >>> timing = StepTiming((0.01, 0.012, 0.011), (1e-6, 2e-6), 0.5, "cpu (x)", 2)
     >>> estimate = timed_estimate(RunConfig(epochs=2), timing)
@@ -163,7 +164,7 @@ def timed_estimate(config: RunConfig, timing: StepTiming) -> CostEstimate:
     def epoch(step: float, evaluation: float) -> float:
         return steps * step + examples * evaluation
 
-    middle = epoch(statistics.fmean(timing.step_seconds), statistics.fmean(timing.eval_seconds))
+    middle = epoch(statistics.median(timing.step_seconds), statistics.median(timing.eval_seconds))
     fastest = epoch(min(timing.step_seconds), min(timing.eval_seconds))
     slowest = epoch(max(timing.step_seconds), max(timing.eval_seconds))
     return CostEstimate(

@@ -55,7 +55,13 @@ class EstimateCheck:
 
     @property
     def met(self) -> bool:
+        """Whether the measured time is within `TARGET` of the estimate."""
         return abs(self.error) <= TARGET
+
+    @property
+    def in_range(self) -> bool:
+        """Whether the measured time lies in the estimate's range."""
+        return self.estimate.low <= self.measured <= self.estimate.high
 
 
 def bench_estimates(
@@ -100,14 +106,15 @@ def estimate_lines(checks: Sequence[EstimateCheck]) -> list[str]:
     first = checks[0]
     lines = [
         f"device: {first.device_name}, {first.threads} threads",
-        f"{'run':32} {'epochs':>6} {'estimate':>9} {'range':>17} {'measured':>9} {'error':>7}",
+        f"{'run':32} {'epochs':>6} {'estimate':>9} {'range':>17} {'measured':>9} {'error':>7}"
+        f" {'in range':>8}",
     ]
     for check in checks:
         estimate = check.estimate
         span = f"{estimate.low:.1f}-{estimate.high:.1f}"
         lines.append(
             f"{check.name:32} {check.config.epochs:>6} {estimate.total:>9.1f} {span:>17} "
-            f"{check.measured:>9.1f} {100 * check.error:>+6.0f}%"
+            f"{check.measured:>9.1f} {100 * check.error:>+6.0f}% {'yes' if check.in_range else 'no':>8}"
         )
     met = all(check.met for check in checks)
     lines.append(
