@@ -32,8 +32,9 @@ def _recorded() -> dict[str, CostEstimate]:
 
 
 def remember(key: str, estimate: CostEstimate) -> None:
-    """Keep ``estimate`` as the one shown before job ``key`` was queued."""
-    _recorded()[key] = estimate
+    """Keep ``estimate`` as the one shown before job ``key`` was queued (the first one kept: a
+    second session following the same job does not replace it)."""
+    _recorded().setdefault(key, estimate)
 
 
 def recorded(key: str) -> CostEstimate | None:
