@@ -1,6 +1,6 @@
 """Exercise 3: the final classifier, its confidence interval, baselines and published results.
 
-Validation runs -> `mlp_core.report.model_choice` (choice) -> stored test runs -> `mlp_core.report.stats` / `final_report`
+Validation runs -> `mlp_core.report.model_choice` (choice) -> stored test runs -> `mlp_core.report.intervals` / `stats` / `final_tables`
 (intervals, McNemar, per-class errors) -> charts, sentences and the report zip. Missing test runs are
 trained in the background (`ui.jobs`), never in this script.
 """
@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from mlp_core.config import CLASS_NAMES
-from mlp_core.report import export, final_tables, model_choice, stats, tables
+from mlp_core.report import export, final_tables, intervals, model_choice, tables
 from mlp_core.report.tables import MeasuredResult, interval_text, percent
 from mlp_core.store.entry import StoredRun
 from ui import exercise3, store
@@ -39,7 +39,7 @@ def choice_section() -> tuple[model_choice.Candidate | None, list[model_choice.C
         )
         return None, []
     best = ranked[0]
-    pooled = stats.wilson_interval(sum(best.errors), best.eval_size * len(best.seeds))
+    pooled = intervals.wilson_interval(sum(best.errors), best.eval_size * len(best.seeds))
     text = (
         f"Best on validation: **{best.label}**, mean validation error **{percent(best.mean_error)}** "
         f"over {len(best.seeds)} seed(s) ({', '.join(map(str, best.errors))} errors of "
@@ -92,14 +92,14 @@ def confidence_widgets() -> tuple[float | None, str]:
     )
     method = right.radio(
         "Interval used in tables and comparisons",
-        stats.METHODS,
+        intervals.METHODS,
         index=1,
-        format_func=stats.METHOD_NAMES.get,
+        format_func=intervals.METHOD_NAMES.get,
         key=f"{P}method",
         horizontal=True,
     )
     try:
-        return stats.check_confidence(level), method
+        return intervals.check_confidence(level), method
     except ValueError as error:
         st.error(f"{error}. Type a level such as 0.95 or 0.99.")
         return None, method
@@ -118,15 +118,15 @@ def interval_section(runs: dict[int, StoredRun], confidence: float) -> StoredRun
     )
     st.markdown(
         "\n".join(
-            f"- {stats.METHOD_NAMES[m]}: {interval_text(stats.error_interval(errors, n, confidence, m))}"
-            for m in stats.METHODS
+            f"- {intervals.METHOD_NAMES[m]}: {interval_text(intervals.error_interval(errors, n, confidence, m))}"
+            for m in intervals.METHODS
         )
     )
-    intervals = final_tables.intervals_table(errors, n, confidence)
+    side_by_side = final_tables.intervals_table(errors, n, confidence)
     left, right = st.columns(2)
     with left:
-        table(intervals)
-    right.altair_chart(charts.intervals_chart(intervals), width="stretch")
+        table(side_by_side)
+    right.altair_chart(charts.intervals_chart(side_by_side), width="stretch")
     seeds, spread = final_tables.seeds_table(runs, confidence)
     table(seeds)
     if spread is None:
@@ -193,7 +193,7 @@ def published_section(results: list, confidence: float, method: str) -> tuple:
         st.warning("No published row matches: choose at least one category.")
         return pd.DataFrame(), None, []
     ours = next((result for result in results if result.kind == "ours"), None)
-    interval = stats.error_interval(ours.errors, ours.n, confidence, method) if ours else None
+    interval = intervals.error_interval(ours.errors, ours.n, confidence, method) if ours else None
     measured = final_tables.measured_table(results, confidence, method)
     chart = charts.comparison_chart(charts.comparison_data(shown, measured, interval), confidence)
     st.altair_chart(chart, theme=None)  # Streamlit's theme moves facet headers, thins labels

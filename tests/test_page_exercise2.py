@@ -156,6 +156,36 @@ def test_a_missing_run_is_queued_with_a_cost_estimate(sweep_store, monkeypatch):
     assert (config.optimizer, config.activation, config.learning_rate) == ("sgd", "tanh", 0.1)
 
 
+def test_a_missing_run_is_timed_on_this_machine_once_asked(sweep_store, monkeypatch):
+    from mlp_core.sweep import calibration
+    from mlp_core.sweep.estimate import StepTiming
+    from ui import estimate, jobs
+
+    asked = []
+
+    def fake_timing(config, device=None):
+        asked.append(config)
+        return StepTiming((0.010, 0.012, 0.011), (1e-6,), 0.5, "cpu (test)", 2)
+
+    class FakeJob:
+        key, active = "0123456789abcdef", False
+
+    monkeypatch.setattr(calibration, "_cache", {})
+    monkeypatch.setattr(calibration, "measure_step_timing", fake_timing)
+    monkeypatch.setattr(jobs, "start_training", lambda config: FakeJob())
+    at = open_tab(open_page(), "Run a missing cell")
+    assert asked == [] and not any("timed on this machine" in c.value for c in at.caption)
+    at.button(key="ex2_time").click().run()
+    assert not at.exception
+    chosen = at.selectbox(key="ex2_launch")
+    assert [config.label() for config in asked] == [chosen.format_func(chosen.value)]
+    # 20 epochs of 540 steps at 11 ms and 60000 images at 1 µs, plus 0.5 s.
+    [caption] = [c.value.replace("\xa0", " ") for c in at.caption if "timed on this" in c.value]
+    assert caption.startswith("Estimated about 2 min 00 s (1 min 50 s to 2 min 11 s), 6.0 s per")
+    at.button(key="ex2_queue").click().run()
+    assert estimate.recorded(FakeJob.key).total == pytest.approx(0.5 + 20 * 6.0)
+
+
 def add_seeds(store: RunStore, errors: dict[tuple[int, int], tuple[float, ...]]) -> None:
     """Seeds 1, 2, ... of grid cells (width, depth), with the given errors (seed 0 is stored)."""
     for (width, depth), more in errors.items():

@@ -21,12 +21,33 @@ from mlp_core.config import RunConfig
 from mlp_core.data import files
 from mlp_core.store.jobs import training_key
 from mlp_core.store.run_store import RunStore
+from mlp_core.sweep import calibration
+from mlp_core.sweep.estimate import StepTiming
 from ui import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "train.py"
 #: What the test types into the widgets: the handout's defaults but for these three fields.
 TINY = RunConfig(hidden=(8,), epochs=1, batch_size=1000)
+
+
+#: Made-up step timings: 10 to 12 ms a step, 1 µs an evaluated image, 0.5 s of setup.
+TIMING = StepTiming((0.010, 0.012, 0.011), (1e-6,), 0.5, "cpu (test)", 2)
+
+
+@pytest.fixture(autouse=True)
+def timed_steps(monkeypatch: pytest.MonkeyPatch) -> list[RunConfig]:
+    """The page's step timing replaced by `TIMING` (no real handout steps timed in the tests);
+    returns the configs it was asked for."""
+    asked: list[RunConfig] = []
+
+    def fake(config: RunConfig, device: object = None) -> StepTiming:
+        asked.append(config)
+        return TIMING
+
+    monkeypatch.setattr(calibration, "_cache", {})
+    monkeypatch.setattr(calibration, "measure_step_timing", fake)
+    return asked
 
 
 @pytest.fixture
@@ -76,6 +97,23 @@ def test_defaults_are_the_handout_experiment(store: RunStore) -> None:
     assert at.button(key="train_start").disabled is False
 
 
+def test_the_estimate_is_timed_on_this_machine_for_the_asked_shape(
+    store: RunStore, timed_steps: list[RunConfig]
+) -> None:
+    at = open_train_page()
+    # 20 epochs of 540 steps at 11 ms and 60000 images at 1 µs, plus 0.5 s: 120.5 s in all.
+    estimate = next(m.value for m in at.markdown if "Estimated cost" in m.value).replace(
+        "\xa0", " "
+    )
+    assert "about 2 min 00 s (1 min 50 s to 2 min 11 s), 6.0 s per epoch" in estimate
+    assert "timed on this machine" in estimate
+    assert [config.hidden for config in timed_steps] == [(500, 300)]
+    type_config(at)
+    assert [config.hidden for config in timed_steps] == [(500, 300), (8,)]
+    at.run()  # the same shape again: the cached timing
+    assert len(timed_steps) == 2
+
+
 def test_tiny_run_finishes_lands_in_store_and_is_not_trained_twice(
     store: RunStore, synthetic: list[RunConfig]
 ) -> None:
@@ -91,6 +129,11 @@ def test_tiny_run_finishes_lands_in_store_and_is_not_trained_twice(
     assert not at.exception
     assert "Finished: validation error" in texts(at.success)
     assert store.contains(TINY) and synthetic == [TINY]
+    took = store.load(TINY).provenance.seconds
+    cost = next(c.value for c in at.caption if c.value.startswith("Cost:")).replace("\xa0", " ")
+    estimated = 0.5 + 54 * 0.011 + 60000 * 1e-6  # 54 steps of 1000, the evaluation, the setup
+    assert cost.startswith("Cost: estimated 1.2 s (1.1 s to 1.2 s), took ")
+    assert cost.endswith(f"({100 * (took / estimated - 1):+.0f}%).")
 
     # A second session asking for the same config is shown the stored run at once.
     again = open_train_page()

@@ -16,7 +16,9 @@ import vl_convert
 from mlp_core.config import DEFAULT_LEARNING_RATES, RunConfig
 from mlp_core.report import analysis, curves
 from mlp_core.store.entry import StoredRun
+from mlp_core.sweep.estimate import CostEstimate
 from mlp_core.sweep.spec import expand_sets, load_spec
+from ui import estimate as cost
 from ui import jobs, store
 from ui.learning_curves import curves_chart
 
@@ -134,6 +136,30 @@ def curves_section(picked: str | None, best_key: str | None) -> None:
         downloads(chart, "learning_curves", frame)
 
 
+def launch_estimate(config: RunConfig) -> CostEstimate | None:
+    """Caption the cost of ``config``: timed on this machine once asked (that imports torch), from
+    stored runs before. Returns the timed estimate, if any."""
+    device = store.device_name()[1]
+    estimate = cost.measured(config) if st.session_state.get(f"{P}timed", False) else None
+    if estimate is not None:
+        st.caption(
+            f"Estimated {cost.estimate_text(estimate)} on {device}, from a few training steps of "
+            "this network timed on this machine just now."
+        )
+    else:
+        per_epoch, total, basis = store.cost_estimate(config)
+        speed = f"the speed of {basis} stored runs on this device" if basis else "a default speed"
+        st.caption(
+            f"Estimated {jobs.format_seconds(total)} ({jobs.format_seconds(per_epoch)} per epoch, "
+            f"from {speed}) on {device}."
+        )
+    st.caption(
+        "One training runs at a time on this server; whole sweeps belong to the command line: "
+        "`python -m mlp_core sweep runs/sweeps/factorial.toml`."
+    )
+    return estimate
+
+
 def launch_section(frame: pd.DataFrame, specs: dict[str, dict[str, list[RunConfig]]]) -> None:
     st.subheader("Run a missing cell")
     pending = st.session_state.get(f"{P}job")
@@ -156,13 +182,14 @@ def launch_section(frame: pd.DataFrame, specs: dict[str, dict[str, list[RunConfi
         key=f"{P}launch",
     )  # fmt: skip
     config = missing[choice]
-    per_epoch, total, basis = store.cost_estimate(config)
-    speed = f"the speed of {basis} stored runs here" if basis else "a default speed"
-    st.caption(
-        f"Estimated {jobs.format_seconds(total)} ({jobs.format_seconds(per_epoch)} per epoch, from "
-        f"{speed}) on {store.device_name()[1]}. One training runs at a time on this server; whole "
-        "sweeps belong to the command line: `python -m mlp_core sweep runs/sweeps/factorial.toml`."
-    )
-    if st.button("Queue this run", type="primary", key=f"{P}queue"):
-        st.session_state[f"{P}job"] = jobs.start_training(config).key
+    estimate = launch_estimate(config)
+    left, right = st.columns(2)
+    if estimate is None and right.button("Time it on this machine", key=f"{P}time"):
+        st.session_state[f"{P}timed"] = True
+        st.rerun()
+    if left.button("Queue this run", type="primary", key=f"{P}queue"):
+        job = jobs.start_training(config)
+        if estimate is not None:
+            cost.remember(job.key, estimate)
+        st.session_state[f"{P}job"] = job.key
         st.rerun()

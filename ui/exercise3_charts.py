@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from mlp_core.report import stats
+from mlp_core.report import intervals
 
 MEASURED = "This project (same test set)"
 OURS_COLOR = "#d62728"
@@ -24,7 +24,7 @@ def _short(text: str, limit: int = 70) -> str:
 
 
 def comparison_data(
-    published: pd.DataFrame, measured: pd.DataFrame, ours: stats.Interval | None = None
+    published: pd.DataFrame, measured: pd.DataFrame, ours: intervals.Interval | None = None
 ) -> pd.DataFrame:
     """One row per classifier, measured ones first, then published ones by category (file order)
     and error: label (unique), category, kind, error_pct, lower_pct/upper_pct (measured only),
