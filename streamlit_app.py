@@ -24,7 +24,10 @@ navigation = st.navigation(
             page("basics_autograd.py", "1.5 Autograd", ":material/functions:"),
             page("basics_optimization.py", "1.6 Optimization loop", ":material/trending_down:"),
         ],
-        "MNIST task": [page("train.py", "Train the MLP", ":material/model_training:")],
+        "MNIST task": [
+            page("train.py", "Train the MLP", ":material/model_training:"),
+            page("draw_digit.py", "Draw a digit", ":material/draw:"),
+        ],
         "Exercises": [
             page("exercise1_curves.py", "1 · Learning curves", ":material/show_chart:"),
             page("exercise2_sweep.py", "2 · Hyperparameter sweep", ":material/grid_view:"),

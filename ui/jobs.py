@@ -20,6 +20,7 @@ from mlp_core.config import RunConfig
 from mlp_core.report import curves
 from mlp_core.store.jobs import Job, JobQueue, submit_training
 from mlp_core.store.run_store import RunStore
+from mlp_core.store.weights import small_enough
 from ui.learning_curves import set_color
 
 #: Seconds between two refreshes of a running job's view.
@@ -48,11 +49,12 @@ def _training_configs() -> dict[str, RunConfig]:
 
 
 def start_training(config: RunConfig, store: RunStore | None = None) -> Job:
-    """Queue the training of ``config`` into the store (default `RunStore()`); return its job.
+    """Queue the training of ``config`` into the store (default `RunStore()`, keeping the weights
+    of networks up to `mlp_core.store.weights.APP_MAX_PARAMETERS`); return its job.
 
     An identical config already queued or running returns that job: one training, not two.
     """
-    job = submit_training(job_queue(), config, store or RunStore())
+    job = submit_training(job_queue(), config, store or RunStore(keep_weights=small_enough))
     _training_configs()[job.key] = config
     return job
 

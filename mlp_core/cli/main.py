@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from mlp_core.cli import baseline, bench, data, runs, sweep, train
+from mlp_core.cli import baseline, bench, data, runs, sweep, train, weights
 from mlp_core.cli.flags import Parser
 
 #: Command modules, in the order ``--help`` lists them; each has ``register(commands)``.
-COMMANDS = (train, runs, data, bench, sweep, baseline)
+COMMANDS = (train, runs, data, bench, sweep, baseline, weights)
 
 
 def build_parser() -> Parser:

@@ -21,8 +21,10 @@ def command_sweep(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise ValueError(f"invalid --jobs={args.jobs}: must be >= 1")
+    from mlp_core.store.weights import keep_all, keep_none
+
     spec = load_spec(args.spec)  # validated before anything runs
-    store = RunStore()
+    store = RunStore(keep_weights=keep_all if args.keep_weights else keep_none)
     configs = expand(spec)
     if args.dry_run:
         device = resolve_device(args.device)
@@ -91,4 +93,9 @@ def register(commands: Any) -> None:
     sweep.add_argument("--max-stack", type=int, default=32, help="most runs per stack (default 32)")
     sweep.add_argument("--threads", type=int, default=None, help="torch threads per job")
     sweep.add_argument("--dry-run", action="store_true", help="list stored/missing runs and stop")
+    sweep.add_argument(
+        "--keep-weights",
+        action="store_true",
+        help="store each new run's trained weights with it (float16, 2 bytes a parameter)",
+    )
     sweep.set_defaults(handler=command_sweep)

@@ -25,6 +25,7 @@ from torch import nn
 from mlp_core.config import RunConfig
 from mlp_core.data.splits import Split, load_split
 from mlp_core.engine.denormals import denormals_flushed
+from mlp_core.engine.export import stack_weights
 from mlp_core.engine.stack import Stack, evaluate_stack, stack_key
 from mlp_core.engine.stacked_optimizers import StackedOptimizer
 from mlp_core.engine.train import (
@@ -215,6 +216,9 @@ def _train_sorted(
                 predictions=predictions[row].to("cpu", torch.uint8).numpy(),
                 confidence=confidence[row].to("cpu", torch.float16).numpy(),
                 provenance=facts,
+                weights=stack_weights(stack, final[row], config)
+                if run_status == "finished"
+                else None,
             )
         )
     return results

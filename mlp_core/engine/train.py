@@ -24,6 +24,7 @@ from mlp_core.config import RunConfig
 from mlp_core.data.splits import Split, load_split
 from mlp_core.engine.backprop import Backprop, FlatAdam
 from mlp_core.engine.denormals import denormals_flushed
+from mlp_core.engine.export import model_weights
 from mlp_core.engine.model import build_model
 from mlp_core.machine import cpu_device_name
 from mlp_core.results import HISTORY_COLUMNS, Provenance, RunMetrics, RunResult
@@ -286,6 +287,7 @@ def _train(
         predictions=predictions.to("cpu", torch.uint8).numpy(),
         confidence=confidence.to("cpu", torch.float16).numpy(),
         provenance=provenance(device, time.perf_counter() - started),
+        weights=model_weights(model, config) if status == "finished" else None,
     )
 
 

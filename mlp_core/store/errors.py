@@ -45,3 +45,11 @@ class CorruptEntry(StoreError):
     def __init__(self, message: str, identity: tuple[int, int] | None = None) -> None:
         super().__init__(message)
         self.identity = identity
+
+
+class WeightsUnavailable(StoreError):
+    """A stored run's weights cannot be used: stored without them, or their file fails its checks.
+
+    The run's predictions are not affected (they have their own checksum); the message names the
+    run and the reason.
+    """
