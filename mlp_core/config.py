@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, NoReturn, TypeGuard
+
+from mlp_core.errors import CodedError, register
 
 DATASETS: tuple[str, ...] = ("mnist", "fashion_mnist")
 #: How messages and pages name each data set.
@@ -159,7 +161,9 @@ class RunConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"unknown config field(s) {unknown}; allowed: {sorted(known)}")
+            raise CodedError(
+                "config.unknown_fields", unknown=str(unknown), allowed=str(sorted(known))
+            )
         values = dict(data)
         if "hidden" in values:
             values["hidden"] = tuple(values["hidden"])
@@ -217,65 +221,91 @@ class RunConfig:
         return " ".join(parts)
 
 
-def _fail(field: str, value: object, allowed: str) -> None:
-    raise ValueError(f"invalid {field}={value!r}: {allowed}")
+#: English texts of the validation errors (`mlp_core.errors`): the command line prints them, the
+#: app shows them translated from their code (``ui.i18n.errors``).
+MESSAGES = register(
+    {
+        "config.unknown_fields": "unknown config field(s) {unknown}; allowed: {allowed}",
+        "config.choice": "invalid {field}={value}: allowed: {allowed}",
+        "config.integer": "invalid {field}={value}: must be an integer",
+        "config.at_least": "invalid {field}={value}: must be >= {low}",
+        "config.between": "invalid {field}={value}: must be >= {low} and <= {high}",
+        "config.fraction": "invalid {field}={value}: must be a number in [0, 1)",
+        "config.hidden_type": "invalid {field}={value}: must be a tuple of layer widths",
+        "config.hidden_depth": "invalid {field}={value}: at most {maximum} hidden layers",
+        "config.hidden_width": (
+            "invalid {field}={value}: every width must be an integer in {low}..{high}"
+        ),
+        "config.learning_rate": "invalid {field}={value}: must be a number in (0, 100]",
+        "config.weight_decay": "invalid {field}={value}: must be a number in [0, 1]",
+        "config.test_stopping": (
+            "invalid {field}={value}: early stopping needs a validation set; with split='test' "
+            "the test set may not be used for any choice: pick the epoch count on a validation "
+            "run and use 'fixed'"
+        ),
+    }
+)
+
+
+def _fail(code: str, field: str, value: object, **params: object) -> NoReturn:
+    raise CodedError(f"config.{code}", field=field, value=repr(value), **params)
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check_int(name: str, value: object, low: int, high: int | None = None) -> None:
     if not isinstance(value, int) or isinstance(value, bool):
-        _fail(name, value, "must be an integer")
-    assert isinstance(value, int)
-    if value < low or (high is not None and value > high):
-        upper = "" if high is None else f" and <= {high}"
-        _fail(name, value, f"must be >= {low}{upper}")
+        _fail("integer", name, value)
+    if high is None and value < low:
+        _fail("at_least", name, value, low=low)
+    if high is not None and not low <= value <= high:
+        _fail("between", name, value, low=low, high=high)
 
 
 def _check_fraction(name: str, value: object) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1:
-        _fail(name, value, "must be a number in [0, 1)")
+    if not _is_number(value) or not 0 <= value < 1:
+        _fail("fraction", name, value)
 
 
 def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        _fail(name, value, f"allowed: {', '.join(allowed)}")
+        _fail("choice", name, value, allowed=", ".join(allowed))
 
 
 def validate(config: RunConfig) -> None:
-    """Raise ValueError naming the first invalid field, its value and what is allowed."""
+    """Raise `mlp_core.errors.CodedError` (a ValueError) naming the first invalid field, its value
+    and what is allowed; its code is one of `MESSAGES`."""
     _check_choice("dataset", config.dataset, DATASETS)
     _check_choice("split", config.split, SPLITS)
     if not isinstance(config.hidden, tuple):
-        _fail("hidden", config.hidden, "must be a tuple of layer widths")
+        _fail("hidden_type", "hidden", config.hidden)
     if len(config.hidden) > 10:
-        _fail("hidden", config.hidden, "at most 10 hidden layers")
+        _fail("hidden_depth", "hidden", config.hidden, maximum=10)
     for width in config.hidden:
         if not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= 8192:
-            _fail("hidden", config.hidden, "every width must be an integer in 1..8192")
+            _fail("hidden_width", "hidden", config.hidden, low=1, high=8192)
     _check_choice("activation", config.activation, ACTIVATIONS)
     _check_choice("optimizer", config.optimizer, OPTIMIZERS)
     rate = config.learning_rate
-    if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 < rate <= 100:
-        _fail("learning_rate", rate, "must be a number in (0, 100]")
+    if not _is_number(rate) or not 0 < rate <= 100:
+        _fail("learning_rate", "learning_rate", rate)
     _check_choice("schedule", config.schedule, SCHEDULES)
     _check_int("batch_size", config.batch_size, 1, 60000)
     _check_int("epochs", config.epochs, 1, 10000)
     _check_choice("stopping", config.stopping, STOPPING_RULES)
     _check_int("patience", config.patience, 1)
     decay = config.weight_decay
-    if not isinstance(decay, (int, float)) or isinstance(decay, bool) or not 0 <= decay <= 1:
-        _fail("weight_decay", decay, "must be a number in [0, 1]")
+    if not _is_number(decay) or not 0 <= decay <= 1:
+        _fail("weight_decay", "weight_decay", decay)
     _check_fraction("dropout", config.dropout)
     _check_fraction("input_dropout", config.input_dropout)
     _check_int("seed", config.seed, 0, 2**31 - 1)
     _check_int("split_seed", config.split_seed, 0, 2**31 - 1)
     _check_int("validation_size", config.validation_size, 1, TRAIN_SIZE - 1)
     if config.split == "test" and config.stopping == "patience":
-        _fail(
-            "stopping",
-            config.stopping,
-            "early stopping needs a validation set; with split='test' the test set may not be "
-            "used for any choice: pick the epoch count on a validation run and use 'fixed'",
-        )
+        _fail("test_stopping", "stopping", config.stopping)
 
 
 #: Every field of `RunConfig`, in declaration order.

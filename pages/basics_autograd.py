@@ -8,6 +8,7 @@ import torch
 
 from mlp_core.basics.gradients import backward_graph, central_difference, graph_dot
 from ui.basics import header, run_and_show, section
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 require_router()
@@ -21,6 +22,7 @@ header(
     "`torch.autograd` records the operations applied to tensors that require gradients in a graph "
     "of `Function` objects; `loss.backward()` walks it from the loss back to the parameters.",
 )
+handout_quote("1.5")
 
 section("The computational graph of a one-layer network", "Grafo computacional")
 left, middle, right = st.columns(3)

@@ -30,6 +30,7 @@ from ui.basics import (
     torchvision_dataset_or_stop,
     upscale,
 )
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 require_router()
@@ -46,6 +47,7 @@ header(
     "`torch.utils.data.Dataset` indexes examples one at a time; `DataLoader` groups them into "
     "minibatches and reshuffles them every epoch.",
 )
+handout_quote("1.2")
 name = dataset_picker("data_dataset")
 training_data = torchvision_dataset_or_stop(name, train=True, to_tensor=True)
 labels_map = dict(enumerate(CLASS_NAMES[name]))

@@ -9,6 +9,7 @@ from torch import nn
 
 from mlp_core.basics.playground import NeuralNetwork
 from ui.basics import header, run_and_show, section, source_without_docstrings
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 require_router()
@@ -19,6 +20,7 @@ header(
     "A network is a subclass of `nn.Module`: its layers are created in `__init__` and used in "
     "`forward`. The handout's network for Fashion-MNIST is 784-512-512-10 with ReLU.",
 )
+handout_quote("1.4")
 
 # -- the class and an instance --------------------------------------------------------------------
 section("The network and an instance of it", "Red para FashionMNIST")

@@ -25,6 +25,7 @@ from ui.basics import (
     section,
     source_without_docstrings,
 )
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 require_router()
@@ -49,6 +50,7 @@ header(
     "loop (measure accuracy and loss on held-out images). The run happens in a background worker, "
     "so the page stays responsive and can stop it.",
 )
+handout_quote("1.6")
 
 # -- hyperparameters ------------------------------------------------------------------------------
 section("Hyperparameters", "Hiperparámetros")

@@ -7,6 +7,7 @@ import streamlit as st
 import torch
 
 from ui.basics import header, parse_literal, parse_shape, run_and_show, section, shown
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 require_router()
@@ -22,6 +23,7 @@ header(
     "snippet below is the handout's code with your values filled in; the output beside it is what "
     "running that exact code printed just now.",
 )
+handout_quote("1.1")
 
 # -- initializing ---------------------------------------------------------------------------------
 section("Initializing a tensor", "Inicialización de un tensor")

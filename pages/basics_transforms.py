@@ -22,6 +22,7 @@ from ui.basics import (
     torchvision_dataset_or_stop,
     upscale,
 )
+from ui.i18n import handout_quote
 from ui.router import require_router
 
 require_router()
@@ -32,6 +33,7 @@ header(
     "torchvision data sets take two transforms: `transform` for the features (here a PIL image to "
     "a float tensor) and `target_transform` for the labels (here an integer to a one-hot vector).",
 )
+handout_quote("1.3")
 name = dataset_picker("transforms_dataset")
 class_names = CLASS_NAMES[name]
 st.code(

@@ -17,6 +17,7 @@ from mlp_core.report import curves
 from mlp_core.store.entry import StoredRun
 from mlp_core.store.jobs import training_key
 from ui import jobs, store
+from ui.i18n import handout_quote
 from ui.learning_curves import curves_chart, gap_chart
 from ui.router import page_file, require_router
 
@@ -192,6 +193,7 @@ def extend_section(runs: dict[str, StoredRun], picked: list[str], labels: dict[s
 
 st.title("Exercise 1 · Learning curves")
 st.caption("Handout: *3.1 Ejercicio 1*")
+handout_quote("3.1")
 st.markdown(
     "*Plot the training and validation error as a function of the number of epochs; if needed, "
     "increase the number of epochs to observe overfitting.* Pick runs from the store; the diamond "

@@ -27,6 +27,7 @@ from ui.exercise2 import (
     stopping_configs,
     table_section,
 )
+from ui.i18n import handout_quote
 from ui.learning_curves import curves_chart
 from ui.router import require_router
 
@@ -223,6 +224,7 @@ def stopping_section(frame: pd.DataFrame, sets: dict) -> None:
 require_router()
 st.title("Exercise 2 · Hyperparameter sweep")
 st.caption("Handout: *3.2 Ejercicio 2*")
+handout_quote("3.2")
 st.markdown(
     "*Study how the validation error depends on the optimizer, the activation, the number of hidden "
     "layers, the neurons per layer (multiples of 100 up to 800) and the stopping criterion, showing "

@@ -18,6 +18,7 @@ from mlp_core.report.tables import MeasuredResult, interval_text, percent
 from mlp_core.store.entry import StoredRun
 from ui import exercise3, store
 from ui import exercise3_charts as charts
+from ui.i18n import handout_quote
 from ui.images import upscale
 from ui.router import require_router
 
@@ -288,6 +289,7 @@ def export_section(summary: dict, tables: dict, figures: dict) -> None:
 require_router()
 st.title("Exercise 3 · Final classifier")
 st.caption("Handout: *Ejercicio 3*: final error with its 95% interval, against published results")
+handout_quote("3.3")
 chosen, ranked = choice_section()
 runs = final_runs_section(chosen) if chosen else {}
 exercise3.follow_jobs(P)

@@ -18,6 +18,7 @@ from mlp_core.report.stats import wilson_interval
 from mlp_core.results import RunResult
 from mlp_core.store.jobs import training_key
 from ui import jobs, store
+from ui.i18n import handout_quote
 from ui.learning_curves import curves_chart
 from ui.router import page_file, require_router
 from ui.run_form import advice, config_widgets, plural
@@ -179,6 +180,7 @@ def active_jobs_section() -> None:
 
 st.title("Train the MLP")
 st.caption("Handout: *2. Tarea MNIST*")
+handout_quote("2")
 st.markdown(
     "The handout's experiment: 784-500-300-10 with ReLU, Adam (learning rate 1e-3), cross-entropy, "
     "batches of 100, 20 epochs, 54000/6000 split: *validation error below 2%*. Change anything; "

@@ -156,9 +156,10 @@ def start_app_server(
 # --- the browser ----------------------------------------------------------------------------
 
 
-def new_app_page(browser: Browser) -> Page:
-    """A fresh tab (own context, so its own Streamlit session) ready for ``open_page``."""
-    context = browser.new_context(viewport=VIEWPORT)
+def new_app_page(browser: Browser, locale: str | None = None) -> Page:
+    """A fresh tab (own context, so its own Streamlit session) ready for ``open_page``;
+    ``locale`` (e.g. "es-ES") is the browser's language, Playwright's default when None."""
+    context = browser.new_context(viewport=VIEWPORT, locale=locale)
     context.add_init_script(_RUN_COUNTER_JS)
     return context.new_page()
 

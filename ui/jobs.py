@@ -21,6 +21,7 @@ from mlp_core.report import curves
 from mlp_core.store.jobs import Job, JobQueue, submit_training
 from mlp_core.store.run_store import RunStore
 from mlp_core.store.weights import small_enough
+from ui.i18n import duration
 from ui.learning_curves import set_color
 
 #: Seconds between two refreshes of a running job's view.
@@ -87,15 +88,8 @@ def job_progress(job: Job, epochs: int | None) -> tuple[float, float]:
 
 
 def format_seconds(seconds: float) -> str:
-    """``"42 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``."""
-    seconds = max(0.0, float(seconds))
-    if seconds < 60:
-        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    """``"42 s"``, ``"3 min 05 s"``, ``"1 h 02 min"``, in the session's language (``9,5 s``)."""
+    return duration(seconds)
 
 
 def live_error_chart(history: dict[str, list[float]], split: str) -> alt.Chart:

@@ -17,6 +17,7 @@ from mlp_core.config import (
     RunConfig,
 )
 from ui import store
+from ui.i18n import error_message
 
 DEFAULTS = RunConfig()
 DATASET_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
@@ -158,8 +159,8 @@ def build_config(prefix: str) -> tuple[RunConfig | None, list[str]]:
         )
     try:
         return RunConfig(**values), []
-    except ValueError as error:
-        return None, [str(error)]
+    except ValueError as error:  # a CodedError: shown in the session's language
+        return None, [error_message(error)]
 
 
 def plural(count: int, noun: str) -> str:

@@ -18,6 +18,10 @@ import pandas as pd
 
 from mlp_core.report import stats
 
+# Number formatting lives in `mlp_core.report.numbers` (both languages); the names stay importable
+# from here for the existing callers.
+from mlp_core.report.numbers import interval_text, p_value_text, percent
+
 #: A published row: a row of `load_published` (Series) or a plain mapping with the same keys.
 Row: TypeAlias = Mapping[str, Any] | pd.Series
 
@@ -100,27 +104,6 @@ def published_name(row: Row) -> str:
     if reference is None or (isinstance(reference, float) and math.isnan(reference)):
         return str(row["classifier"])
     return f"{row['classifier']} ({reference})"
-
-
-def percent(rate: float, decimals: int = 2) -> str:
-    """A fraction as a percent string: ``percent(0.0141) == "1.41%"``."""
-    return f"{100 * rate:.{decimals}f}%"
-
-
-def interval_text(interval: stats.Interval, decimals: int = 2) -> str:
-    """E.g. ``"1.41% [1.19, 1.66] (n=10000)"``: error and bounds in percent."""
-    return (
-        f"{percent(interval.error, decimals)} [{100 * interval.lower:.{decimals}f}, "
-        f"{100 * interval.upper:.{decimals}f}] (n={interval.n})"
-    )
-
-
-def p_value_text(p_value: float) -> str:
-    """``"p=0.43"``: two significant digits, scientific below 0.001 (``"p=3.1e-05"``), and
-    ``"p<1e-300"`` where the p-value underflows to 0."""
-    if p_value <= 0.0:
-        return "p<1e-300"
-    return f"p={p_value:.1e}" if p_value < 1e-3 else f"p={p_value:.2g}"
 
 
 def comparison_sentence(
