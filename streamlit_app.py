@@ -36,6 +36,7 @@ navigation = st.navigation(
         _("MNIST task"): [
             page("train.py", _("Train the MLP"), ":material/model_training:"),
             page("draw_digit.py", _("Draw a digit"), ":material/draw:"),
+            page("network_learned.py", _("What the network learned"), ":material/scatter_plot:"),
         ],
         _("Exercises"): [
             page("exercise1_curves.py", _("1 · Learning curves"), ":material/show_chart:"),

@@ -1,5 +1,6 @@
-"""The Draw a digit page under AppTest: a synthetic drawing in place of the canvas, the test-image
-picker against the store, and every bad input a clear message.
+"""The Draw a digit and What the network learned pages under AppTest: a synthetic drawing in place
+of the canvas, the test-image picker against the store, every bad input a clear message, the
+weight gallery and the map of the hidden space.
 
 The store holds three small runs with weights, trained on a synthetic split whose evaluation set
 stands in for MNIST's 10000 test images (the page reads it through ``ui.exercise3._test_set``), and
@@ -13,14 +14,17 @@ import types
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 import streamlit as st
 from app_pages import ROOT, open_app_page
 from conftest import synthetic_split
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from mlp_core.config import RunConfig
 from mlp_core.data.drawing import ink_of_rgba, to_mnist
 from mlp_core.engine.train import train
+from mlp_core.report.network_views import SAMPLE_SIZE
 from mlp_core.report.weight_targets import SOFTMAX
 from mlp_core.store.entry import WEIGHTS
 from mlp_core.store.run_store import RunStore
@@ -88,6 +92,11 @@ def app(world, drawing, monkeypatch):
     return run
 
 
+def chart_data(chart) -> pd.DataFrame:
+    """The data a Vega-Lite chart element was sent (Arrow, as the browser receives it)."""
+    return convert_arrow_bytes_to_pandas_df(chart.proto.datasets[0].data.data)
+
+
 def answers(at) -> list[str]:
     return [metric.value for metric in at.metric]
 
@@ -127,8 +136,8 @@ def test_a_drawing_is_answered_by_each_model(app, world):
 def test_another_drawing_another_input(app, world):
     first, second = app(ONE), app(SEVEN)
     assert answers(second) == expected_answers(second, world, to_mnist(ink_of_rgba(SEVEN)))
-    charts = [[chart.proto.spec for chart in at.get("vega_lite_chart")] for at in (first, second)]
-    assert charts[0] and charts[0] != charts[1]  # the probabilities and activations redrawn
+    shown = [chart_data(at.get("vega_lite_chart")[0])["probability"] for at in (first, second)]
+    assert not np.allclose(shown[0], shown[1])  # the probabilities are redrawn for the new input
 
 
 @pytest.mark.parametrize(
@@ -160,7 +169,7 @@ def test_weights_failing_their_checksum_are_a_warning_and_the_others_answer(app,
 
 
 def test_the_test_image_picker_agrees_with_the_store(app, world):
-    at = app(source="A test image")
+    at = app(source="test")
     stored = stored_predictions(at, world)
     for index in (0, 17, 9999):
         at.number_input(key="draw_index").set_value(index).run()
@@ -176,3 +185,34 @@ def test_the_test_image_picker_agrees_with_the_store(app, world):
     assert any(predictions[index] != world["labels"][index] for predictions in stored)
     assert answers(at) == [str(predictions[index]) for predictions in stored]
     assert not at.exception and not at.error
+
+
+# -- What the network learned -----------------------------------------------------------------
+LEARNED = ROOT / "pages" / "network_learned.py"
+
+
+def test_the_learned_page_without_weights_says_how_to_get_them(monkeypatch):
+    monkeypatch.delenv("MLP_RUNS_DIR", raising=False)
+    at = open_app_page(LEARNED)
+    assert not at.error and any("weights keep" in info.value for info in at.info)
+
+
+def test_the_gallery_and_the_map_render_from_stored_weights(app, world):
+    at = open_app_page(LEARNED)
+    assert not at.error and not at.warning
+    keys = at.multiselect(key="learned_models").value
+    at.selectbox(key="learned_map").set_value(0).run()
+    at.radio(key="learned_order").set_value("how often active").run()
+    assert not at.exception and not at.error
+    points = chart_data(at.get("vega_lite_chart")[-1])  # the map: one row per test image
+    assert len(points) == SAMPLE_SIZE and points["index"].is_unique
+    stored = RunStore(world["root"]).load_key(keys[0]).predictions
+    np.testing.assert_array_equal(points["predicted"], stored[points["index"]])
+    np.testing.assert_array_equal(points["label"], world["labels"][points["index"]])
+    wrong = int((points["predicted"] != points["label"]).sum())
+    assert points["image"].str.startswith("data:image/png;base64,").all()
+    (gallery,) = [image.proto.imgs[0].caption for image in at.get("image")]
+    configs = [RunStore(world["root"]).load_key(key).config for key in keys]
+    width = next(config.hidden[0] for config in configs if config.hidden)  # the first with one
+    assert gallery == f"{width} of {width} units, by how often active"
+    assert any(f"the {wrong} it misclassifies" in caption.value for caption in at.caption)

@@ -1,5 +1,6 @@
-"""Charts and images of the Draw a digit page: probabilities, layer activations, weight images, the
-map of the hidden space. Pure builders (Altair charts, RGB arrays, data URIs), no ``st.*``.
+"""Charts and images of the Draw a digit and What the network learned pages: probabilities, layer
+activations, weight images, the map of the hidden space. Pure builders (Altair charts, RGB arrays,
+data URIs), no ``st.*``; their words go through the catalog (``_``) when they are built.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import math
 import altair as alt
 import numpy as np
 import pandas as pd
+
+from ui.i18n import _
 
 #: Classes 0-9 in Vega's category10 colours (the map), and the bar of the predicted class.
 PREDICTED_COLOR = "#d62728"
@@ -31,11 +34,14 @@ def probability_chart(probabilities: np.ndarray, height: int = 170) -> alt.Chart
         .mark_bar()
         .encode(
             x=alt.X("digit:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), title="probability"),
+            y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), title=_("probability")),
             color=alt.condition(
                 "datum.predicted", alt.value(PREDICTED_COLOR), alt.value(OTHER_COLOR)
             ),
-            tooltip=["digit", alt.Tooltip("probability:Q", format=".4f")],
+            tooltip=[
+                alt.Tooltip("digit:N", title=_("digit")),
+                alt.Tooltip("probability:Q", format=".4f", title=_("probability")),
+            ],
         )
         .properties(height=height)
     )
@@ -60,8 +66,11 @@ def activation_grid(values: np.ndarray, order: np.ndarray, title: str) -> alt.Ch
         .encode(
             x=alt.X("column:O", axis=None),
             y=alt.Y("row:O", axis=None),
-            color=alt.Color("value:Q", scale=alt.Scale(scheme="greys"), title="output"),
-            tooltip=["unit", alt.Tooltip("value:Q", format=".3f")],
+            color=alt.Color("value:Q", scale=alt.Scale(scheme="greys"), title=_("output")),
+            tooltip=[
+                alt.Tooltip("unit:Q", title=_("unit")),
+                alt.Tooltip("value:Q", format=".3f", title=_("output")),
+            ],
         )
         .properties(height=max(40, 12 * (count // columns + 1)))
     )
@@ -110,30 +119,30 @@ def hidden_map_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
     Hovering shows the digit (Vega's tooltip draws a field named ``image`` as a picture), its
     label, the prediction and its index in the test set. The legend filters by digit.
     """
-    digits = alt.selection_point(fields=["label"], bind="legend")
+    digits = alt.selection_point(fields=["digit"], bind="legend")
+    correct, wrong = _("correct"), _("misclassified")
     data = frame.assign(
-        digit=frame["label"].astype(str),
-        result=np.where(frame["correct"], "correct", "misclassified"),
+        digit=frame["label"].astype(str), result=np.where(frame["correct"], correct, wrong)
     )
     return (
         alt.Chart(data, title=title)
         .mark_point(filled=True, size=30)
         .encode(
-            x=alt.X("x:Q", title="first principal component"),
-            y=alt.Y("y:Q", title="second principal component"),
-            color=alt.Color("digit:N", scale=alt.Scale(scheme="category10"), title="digit"),
+            x=alt.X("x:Q", title=_("first principal component")),
+            y=alt.Y("y:Q", title=_("second principal component")),
+            color=alt.Color("digit:N", scale=alt.Scale(scheme="category10"), title=_("digit")),
             shape=alt.Shape(
                 "result:N",
-                scale=alt.Scale(domain=["correct", "misclassified"], range=["circle", "cross"]),
+                scale=alt.Scale(domain=[correct, wrong], range=["circle", "cross"]),
                 title=None,
             ),
             size=alt.condition("datum.correct", alt.value(25), alt.value(90)),
             opacity=alt.condition(digits, alt.value(0.8), alt.value(0.05)),
             tooltip=[
                 alt.Tooltip("image:N"),
-                alt.Tooltip("label:Q", title="digit"),
-                alt.Tooltip("predicted:Q", title="predicted"),
-                alt.Tooltip("index:Q", title="test image"),
+                alt.Tooltip("label:Q", title=_("digit")),
+                alt.Tooltip("predicted:Q", title=_("predicted")),
+                alt.Tooltip("index:Q", title=_("test image")),
             ],
         )
         .add_params(digits)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mlp_core.errors import CodedError, register
+
 #: MNIST's frame, the box its digits are scaled into, and where their centre of mass lands.
 FRAME = 28
 BOX = 20
@@ -28,8 +30,19 @@ MIN_EXTENT = 0.12
 MAX_COVERAGE = 0.5
 
 
-class DrawingError(ValueError):
-    """A drawing that cannot be read as one digit; the message says what to do."""
+MESSAGES = register(
+    {
+        "drawing.empty": "The canvas is empty: draw a digit.",
+        "drawing.dot": "That is a dot, not a digit: draw the digit bigger, across most of the canvas.",
+        "drawing.ink": "{percent}% of the canvas is ink: clear it and draw one digit, thinly.",
+        "drawing.shape": "expected an RGBA image (height, width, 4), got shape {shape}",
+    }
+)
+
+
+class DrawingError(CodedError):
+    """A drawing that cannot be read as one digit; the message says what to do (codes
+    ``drawing.*``: `MESSAGES`)."""
 
 
 class EmptyDrawing(DrawingError):
@@ -40,7 +53,7 @@ def ink_of_rgba(rgba: np.ndarray) -> np.ndarray:
     """Ink in [0, 1] of an (H, W, 4) uint8 RGBA drawing of light strokes: luminance times alpha, so
     a transparent background and a black one both read as no ink."""
     if rgba.ndim != 3 or rgba.shape[2] != 4:
-        raise DrawingError(f"expected an RGBA image (height, width, 4), got shape {rgba.shape}")
+        raise DrawingError("drawing.shape", shape=str(rgba.shape))
     colour = rgba[..., :3].astype(np.float32) / 255.0
     luminance = colour @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     return luminance * (rgba[..., 3].astype(np.float32) / 255.0)
@@ -66,7 +79,7 @@ def bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
     rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
     columns = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
     if not len(rows):
-        raise EmptyDrawing("The canvas is empty: draw a digit.")
+        raise EmptyDrawing("drawing.empty")
     return int(rows[0]), int(rows[-1]) + 1, int(columns[0]), int(columns[-1]) + 1
 
 
@@ -76,14 +89,10 @@ def check_drawing(ink: np.ndarray) -> tuple[int, int, int, int]:
     top, bottom, left, right = bounding_box(ink)
     extent = max(bottom - top, right - left) / max(ink.shape)
     if extent < MIN_EXTENT:
-        raise DrawingError(
-            "That is a dot, not a digit: draw the digit bigger, across most of the canvas."
-        )
+        raise DrawingError("drawing.dot")
     coverage = float((ink > INK_THRESHOLD).mean())
     if coverage > MAX_COVERAGE:
-        raise DrawingError(
-            f"{coverage:.0%} of the canvas is ink: clear it and draw one digit with a thin stroke."
-        )
+        raise DrawingError("drawing.ink", percent=round(100 * coverage))
     return top, bottom, left, right
 
 

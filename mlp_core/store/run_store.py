@@ -165,8 +165,10 @@ class RunStore:
                 if self._read(folder, read_summary) is None:
                     break
             except OSError as error:
-                raise WeightsUnavailable(f"cannot read the run {key}: {error}") from error
-        raise WeightsUnavailable(f"no run {key} in the store {self.root} (or a corrupt one)")
+                raise WeightsUnavailable(
+                    "weights.unreadable", key=key, reason=str(error)
+                ) from error
+        raise WeightsUnavailable("weights.no_run", key=key, root=str(self.root))
 
     def contains(self, config: RunConfig, code_version: str | None = None) -> bool:
         """Whether a verified entry of ``config`` exists (a corrupt one is moved aside: False)."""

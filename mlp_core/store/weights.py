@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from mlp_core.config import RunConfig
-from mlp_core.store.entry import WEIGHTS, StoredRun, read_with_weights
+from mlp_core.store.entry import StoredRun, read_with_weights
 from mlp_core.store.errors import WeightsUnavailable
 from mlp_core.weights import INPUT_SIZE, NUM_CLASSES, ModelWeights
 
@@ -82,33 +82,29 @@ def decode_weights(payload: bytes, config: RunConfig) -> ModelWeights:
 
     Raises
     ------
-    WeightsUnavailable
+    ValueError
         Not a weights file of ``config``'s network: unreadable, missing or extra arrays, another
-        dtype, shapes of another network.
+        dtype, shapes of another network (the message says which).
     """
     depth = len(config.hidden) + 1
     names = [f"{kind}_{layer}" for layer in range(depth) for kind in ("weight", "bias")]
     try:
         with np.load(io.BytesIO(payload), allow_pickle=False) as arrays:
-            if sorted(arrays.files) != sorted(names):
-                raise WeightsUnavailable(
-                    f"{WEIGHTS} holds {sorted(arrays.files)}, not the {depth} layers of "
-                    f"{config.architecture}"
-                )
-            loaded = {name: arrays[name] for name in names}
+            found = sorted(arrays.files)
+            loaded = {name: arrays[name] for name in names if name in found}
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-        raise WeightsUnavailable(f"{WEIGHTS} unreadable: {error}") from error
+        raise ValueError(f"unreadable ({error})") from error
+    if found != sorted(names):
+        raise ValueError(f"it holds {found}, not the {depth} layers of {config.architecture}")
     wrong = [name for name, array in loaded.items() if array.dtype != DTYPE]
     if wrong:
-        raise WeightsUnavailable(f"{WEIGHTS}: {', '.join(wrong)} not {np.dtype(DTYPE)}")
+        raise ValueError(f"{', '.join(wrong)} not {np.dtype(DTYPE)}")
     layers = tuple((loaded[f"weight_{layer}"], loaded[f"bias_{layer}"]) for layer in range(depth))
-    try:  # the activation is the run's (the file holds arrays only); the shapes must be its too
-        weights = ModelWeights(config.activation, layers)
-    except ValueError as error:
-        raise WeightsUnavailable(f"{WEIGHTS}: {error}") from error
+    # The activation is the run's (the file holds arrays only); the shapes must be its too.
+    weights = ModelWeights(config.activation, layers)  # ValueError naming a misfit layer
     problem = weights.fits(config)
     if problem is not None:
-        raise WeightsUnavailable(f"{WEIGHTS} are of another network: {problem}")
+        raise ValueError(f"the weights of another network: {problem}")
     return weights
 
 
@@ -126,19 +122,16 @@ def read_weights(folder: Path) -> tuple[StoredRun, ModelWeights]:
         records, or not the weights of the run's network. The entry's predictions stay valid.
     """
     stored, payload = read_with_weights(folder)
-    run = f"run {stored.key} ({stored.config.label()})"
+    run = f"{stored.key} ({stored.config.label()})"
     if not stored.has_weights:
-        raise WeightsUnavailable(f"{run} was stored without its weights")
+        raise WeightsUnavailable("weights.none", run=run)
     if payload is None:
-        raise WeightsUnavailable(f"{run}: summary.json records weights but {WEIGHTS} is missing")
+        raise WeightsUnavailable("weights.missing", run=run)
     if len(payload) != stored.weights_size or (
         hashlib.sha256(payload).hexdigest() != stored.weights_sha256
     ):
-        raise WeightsUnavailable(
-            f"{run}: {WEIGHTS} does not match the checksum in summary.json (changed or damaged "
-            "since it was stored), so it is not used"
-        )
+        raise WeightsUnavailable("weights.checksum", run=run)
     try:
         return stored, decode_weights(payload, stored.config)
-    except WeightsUnavailable as error:
-        raise WeightsUnavailable(f"{run}: {error}") from error
+    except ValueError as error:
+        raise WeightsUnavailable("weights.file", run=run, problem=str(error)) from error
