@@ -43,7 +43,8 @@ navigation = st.navigation(
             page("exercise2_sweep.py", _("2 · Hyperparameter sweep"), ":material/grid_view:"),
             page("exercise3_final.py", _("3 · Final classifier"), ":material/verified:"),
         ],
-    }
+    },
+    expanded=True,  # 13 pages: the default folds the menu after ten behind "View 3 more"
 )
 language_switch()
 navigation.run()

@@ -54,8 +54,9 @@ def drawn_input() -> np.ndarray | None:
     """The drawing as a (28, 28) MNIST image, shown beside the canvas, or None with a message."""
     left, right = st.columns([3, 2])
     with left:
-        st.caption(_("Draw one digit, large. The toolbar over the canvas undoes, redoes, clears."))
+        st.space("medium")  # room for the canvas's toolbar, which floats above it
         rgba = canvas_image()
+        st.caption(_("Draw one digit, large. The toolbar over the canvas undoes, redoes, clears."))
     with right:
         if rgba is None:
             st.info(_("Draw a digit in the black square."))
