@@ -180,3 +180,23 @@ def test_the_committed_summaries_record_weights_only_with_a_file():
     for entry in WITH_WEIGHTS:
         summary = json.loads((entry.path / "summary.json").read_text())
         assert (entry.path / WEIGHTS).stat().st_size == summary["weights_size"]
+
+
+def test_train_and_sweep_keep_weights_only_when_asked(tmp_store, tiny_split, monkeypatch):
+    import mlp_core.engine.train
+
+    monkeypatch.setattr(mlp_core.engine.train, "load_split", lambda config, root=None: tiny_split)
+    flags = ["--hidden", "16", "--epochs", "1", "--validation-size", "200"]
+    assert main(["train", *flags]) == 0
+    assert main(["train", *flags, "--seed", "1", "--keep-weights"]) == 0
+    kept = {entry.config.seed: entry.has_weights for entry in tmp_store.entries()}
+    assert kept == {0: False, 1: True}
+    from mlp_core.sweep.execution import run_sweep
+
+    configs = [replace(TINY, seed=seed) for seed in (5, 6)]
+    run_sweep(
+        configs,
+        RunStore(tmp_store.root, keep_weights=keep_all),
+        split_provider=FixedSplit(tiny_split),
+    )
+    assert all(RunStore(tmp_store.root).stored(config).has_weights for config in configs)

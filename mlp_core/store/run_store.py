@@ -150,24 +150,18 @@ class RunStore:
     ) -> tuple[StoredRun, ModelWeights]:
         """(the verified entry under store ``key``, its verified weights), read from one folder.
 
-        WeightsUnavailable naming the run and the reason: no such entry (or a corrupt one, then
-        moved aside like any corrupt entry), stored without weights, or weights that fail their
-        checks (`mlp_core.store.weights.read_weights`).
+        WeightsUnavailable naming the run and the reason: no such entry (a corrupt one is moved
+        aside, as by every reader), stored without weights, or weights that fail their checks
+        (`mlp_core.store.weights.read_weights`).
         """
         folder = self._folder(key, code_version)
-        for _ in range(3):
-            try:
+        try:
+            if self._read(folder, read_summary) is not None:
                 return read_weights(folder)
-            except FileNotFoundError:
-                break
-            except CorruptEntry:
-                # Moved aside by the reader; read again if a writer renamed a new entry there.
-                if self._read(folder, read_summary) is None:
-                    break
-            except OSError as error:
-                raise WeightsUnavailable(
-                    "weights.unreadable", key=key, reason=str(error)
-                ) from error
+        except (FileNotFoundError, CorruptEntry):
+            pass  # replaced or removed between the two reads: as if absent
+        except OSError as error:
+            raise WeightsUnavailable("weights.unreadable", key=key, reason=str(error)) from error
         raise WeightsUnavailable("weights.no_run", key=key, root=str(self.root))
 
     def contains(self, config: RunConfig, code_version: str | None = None) -> bool:
