@@ -125,3 +125,31 @@ def thread_count() -> int:
     (what torch's intra-op pool starts with)."""
     text = os.environ.get("OMP_NUM_THREADS", "")
     return int(text) if text.isdigit() and int(text) > 0 else cpu_count()
+
+
+#: Device types the engine trains on (``cuda`` may carry an index, ``cuda:1``).
+DEVICE_TYPES: tuple[str, ...] = ("cpu", "cuda")
+
+
+class DeviceError(RuntimeError):
+    """The asked device exists as a name but not on this machine (e.g. CUDA without a GPU)."""
+
+
+def check_device_name(device: str) -> str:
+    """``device`` if it names a device the engine can use (``cpu``, ``cuda``, ``cuda:N``).
+
+    Only the spelling is checked (no torch needed): whether this machine has the device is
+    `mlp_core.engine.train.resolve_device`'s business.
+
+    Raises
+    ------
+    ValueError
+        Naming the allowed forms.
+
+    >>> check_device_name("cuda:1")
+    'cuda:1'
+    """
+    kind, _, index = device.partition(":")
+    if kind not in DEVICE_TYPES or (":" in device and (kind != "cuda" or not index.isdigit())):
+        raise ValueError(f"invalid device={device!r}: allowed: cpu, cuda, cuda:N (N = 0, 1, ...)")
+    return device

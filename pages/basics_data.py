@@ -163,7 +163,11 @@ def demonstrate(annotations: Path, img_dir: Path) -> None:
     if frame.empty:
         st.warning("No usable rows: there is nothing to index.")
         return
-    index = st.slider("`idx`", 0, len(frame) - 1, 0, key="data_custom_index")
+    if len(frame) == 1:  # a slider needs two values to choose between
+        index = 0
+        st.caption("One row: `idx` can only be 0.")
+    else:
+        index = st.slider("`idx`", 0, len(frame) - 1, 0, key="data_custom_index")
     namespace = {"CustomImageDataset": CustomImageDataset, "DataLoader": DataLoader}
     result = run_and_show(
         f"""
@@ -189,6 +193,36 @@ def demonstrate(annotations: Path, img_dir: Path) -> None:
             result,
         )
         st.caption("Batching needs images of one size: mixed sizes make the default collate fail.")
+
+
+def bullet_list(lines: list[str], most: int = 30) -> str:
+    shown = "\n".join(f"- {line}" for line in lines[:most])
+    return shown + (f"\n- ... and {len(lines) - most} more" if len(lines) > most else "")
+
+
+def show_upload_report(name: str, report: UploadReport) -> None:
+    """What the upload gave: an error when no image is usable, else the counts, problems, notes
+    and the handout's Dataset over the usable rows."""
+    problems = report.problems()
+    if not report.images:
+        st.error(
+            f"`{name}`: none of its images can be used, so there is nothing to index."
+            + (f" Why:\n{bullet_list(problems)}" if problems else " It holds no .png/.jpg image.")
+        )
+        return
+    images, rows = len(report.images), report.rows
+    st.success(
+        f"`{name}`: {images} image{'s' * (images != 1)} usable, {rows} usable "
+        f"row{'s' * (rows != 1)} in `{report.csv_name}`."
+    )
+    if problems:
+        st.warning(f"{len(problems)} problem(s), skipped:\n{bullet_list(problems)}")
+    if report.notes():
+        st.info(
+            "Converted so that `read_image` gives one (C, H, W) image (animated or multi-page "
+            f"files keep their first frame):\n{bullet_list(report.notes())}"
+        )
+    demonstrate(report.annotations, report.img_dir)
 
 
 section(
@@ -238,13 +272,4 @@ else:
         except UploadError as error:
             st.error(f"`{uploaded.name}` was refused: {error}")
         else:
-            st.success(
-                f"`{uploaded.name}`: {len(report.images)} images decoded, {report.rows} usable rows "
-                f"in `{report.csv_name}`."
-            )
-            problems = report.problems()
-            if problems:
-                shown = "\n".join(f"- {line}" for line in problems[:30])
-                more = f"\n- ... and {len(problems) - 30} more" if len(problems) > 30 else ""
-                st.warning(f"{len(problems)} problem(s), skipped:\n{shown}{more}")
-            demonstrate(report.annotations, report.img_dir)
+            show_upload_report(uploaded.name, report)

@@ -16,12 +16,12 @@ from mlp_core.config import RunConfig, run_key
 from mlp_core.report import curves
 from mlp_core.report.stats import wilson_interval
 from mlp_core.results import RunResult
-from mlp_core.store.jobs import training_key
+from mlp_core.store.jobs import Job, training_key
 from ui import jobs, store
 from ui.i18n import handout_quote
 from ui.learning_curves import curves_chart
 from ui.router import page_file, require_router
-from ui.run_form import advice, config_widgets, plural
+from ui.run_form import advice, config_widgets, plural, show_config
 
 require_router()
 
@@ -46,6 +46,10 @@ def attached_key() -> str | None:
 
 
 def start_section(config: RunConfig | None, problems: list[str]) -> None:
+    # A click on Start drawn before this run: in the meantime another tab may have started (or
+    # finished) this config, and the branch below that would draw the button again may not be
+    # the one taken. Read from the session, the click is never lost: it follows that run.
+    clicked = bool(st.session_state.get(f"{P}start"))
     for problem in problems:
         st.error(problem)
     if config is None:
@@ -53,13 +57,13 @@ def start_section(config: RunConfig | None, problems: list[str]) -> None:
         return
     for note in advice(config):
         st.warning(note)
+    if clicked:
+        attach(jobs.start_training(config).key)  # the running or stored job, if there is one
+        st.rerun()  # draw the run at the top
     key = training_key(config)
     running = jobs.job_queue().get(key)
     if running is not None and running.active:
-        st.info(f"This configuration is {running.status} in the background.")
-        if st.session_state.get(f"{P}job") != key and st.button("Show it", key=f"{P}show_active"):
-            attach(key)
-            st.rerun()
+        active_elsewhere(running)
         return
     if store.stored_result(key) is not None:
         st.success("This configuration is already in the run store: no training needed.")
@@ -81,9 +85,22 @@ def start_section(config: RunConfig | None, problems: list[str]) -> None:
         f"{jobs.format_seconds(total)} for {plural(config.epochs, 'epoch')} on {name}, from "
         f"{source}; {config.architecture}, {config.train_size} training images."
     )
-    if st.button("Start training", type="primary", key=f"{P}start", icon=":material/play_arrow:"):
-        attach(jobs.start_training(config).key)
-        st.rerun()  # draw the new run at the top
+    st.button("Start training", type="primary", key=f"{P}start", icon=":material/play_arrow:")
+
+
+def active_elsewhere(job: Job) -> None:
+    """The form's config is queued or running: followed above, or offered to follow."""
+    if st.session_state.get(f"{P}job") == job.key:
+        st.info(f"This configuration is {job.status}: see your run above.")
+        return
+    st.info(
+        f"This configuration is already {job.status} in the background (started from another "
+        "tab or session): follow it instead of training it twice."
+    )
+    if st.button("Follow this run", type="primary", key=f"{P}show_active"):
+        attach(job.key)
+        st.rerun()
+    jobs.rerun_when_done(job.key)  # this message goes when the run ends, even without a click
 
 
 def result_view(result: RunResult, job_from_store: bool | None) -> None:
@@ -196,6 +213,12 @@ if os.environ.get("MLP_EPHEMERAL_STORE") == "1":  # set by the Community Cloud e
     )
 current = attached_key()
 if current:
+    # A reloaded page (a fresh session with ?job= only) shows the followed run's config in the form.
+    followed = jobs.training_config(current) or getattr(
+        store.stored_result(current), "config", None
+    )
+    if followed is not None:
+        show_config(P, followed)
     st.subheader("Your run")
     run_section(current)
     st.divider()

@@ -7,7 +7,7 @@ problem (they agree to ~1e-6 here).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import astuple, replace
 
 import pytest
 import torch
@@ -15,9 +15,11 @@ from conftest import synthetic_split
 
 from mlp_core.config import ACTIVATIONS, DEFAULT_LEARNING_RATES, OPTIMIZERS, RunConfig
 from mlp_core.engine.batched import train_stack
+from mlp_core.engine.progress import EpochEnd
 from mlp_core.engine.stack import Stack, group_configs, stack_key
 from mlp_core.engine.stacked_optimizers import StackedOptimizer
 from mlp_core.engine.train import train
+from mlp_core.results import HISTORY_COLUMNS
 
 TINY = RunConfig(hidden=(16, 8), batch_size=50, epochs=3, validation_size=200)
 COMPARED = ("train_loss", "train_error", "eval_loss", "eval_error", "learning_rate")
@@ -112,3 +114,26 @@ def test_padding_stays_zero_and_a_mixed_depth_stack_is_refused():
         train_stack([TINY, replace(TINY, hidden=(8,))], split=synthetic_split())
     with pytest.raises(ValueError, match="optimizer"):
         StackedOptimizer("lbfgs", torch.zeros(1, 3), torch.ones(1), 0.0)
+
+
+def test_a_stack_reports_each_models_row_in_the_order_given():
+    split = synthetic_split()
+    base = replace(TINY, hidden=(16,), epochs=4, optimizer="sgd")
+    configs = [  # sorted inside the stack by (activation, optimizer): tanh/sgd after relu/adam
+        replace(base, seed=0, activation="tanh", learning_rate=0.1),
+        replace(base, seed=1, learning_rate=80.0),  # diverges in epoch 1
+        replace(base, seed=2, optimizer="adam", learning_rate=1e-3),
+    ]
+    events = []
+    results = train_stack(configs, split=split, progress=events.append)
+    epochs = [event for event in events if isinstance(event, EpochEnd)]
+    assert [event.epoch for event in epochs] == [1, 2, 3, 4]
+    assert all(event.models == 3 and event.active == 2 for event in epochs)
+    for model, result in enumerate(results):
+        rows = [event.rows[model] for event in epochs]
+        if result.status == "diverged":
+            assert rows == [None] * 4
+            continue
+        recorded = [astuple(row) for row in rows]
+        history = zip(*(result.history[column] for column in HISTORY_COLUMNS), strict=True)
+        assert recorded == list(history)

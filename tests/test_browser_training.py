@@ -30,6 +30,7 @@ from browser_support import (
     open_page,
     save_screenshot,
     start_app_server,
+    wait_until_idle,
 )
 from playwright.sync_api import Browser, Page, expect
 from synthetic_runs import store_handout_runs
@@ -126,3 +127,42 @@ def test_training_survives_reload_and_page_switch(server: AppServer, page: Page)
     assert_no_errors(page)
     log = server.log_text()
     assert "Traceback" not in log, log
+
+
+def type_config(page: Page, epochs: str, seed: str) -> None:
+    hidden = page.get_by_role("textbox", name="Hidden layer widths")
+    hidden.fill("8")
+    hidden.press("Enter")
+    set_number(page, "Batch size", "1000")
+    set_number(page, "Epochs (maximum with patience)", epochs)
+    set_number(page, "Seed (weights, batch order, dropout)", seed)
+
+
+def test_two_tabs_starting_one_config_both_follow_it_to_the_end(
+    server: AppServer, browser: Browser
+) -> None:
+    if not files.dataset_status("mnist")["verified"]:
+        pytest.skip("MNIST is not in the data folder (python -m mlp_core data)")
+    first, second = new_app_page(browser), new_app_page(browser)  # two contexts: two sessions
+    try:
+        for tab in (first, second):
+            open_page(tab, server.url + "/train")
+            type_config(tab, epochs="2", seed="11")
+            wait_until_idle(tab)  # both tabs have drawn the Start button before the first click
+        first.get_by_role("button", name="Start training").click()
+        expect(first.get_by_role("heading", name="Your run")).to_be_visible(timeout=LIVE_MS)
+        # The second tab still shows the Start button it drew before the first tab's click.
+        second.get_by_role("button", name="Start training").click()
+        expect(second.get_by_role("heading", name="Your run")).to_be_visible(timeout=LIVE_MS)
+        assert re.search(r"[?&]job=[0-9a-f]{16}", second.url), second.url
+        assert first.url.split("job=")[1] == second.url.split("job=")[1]
+        for index, tab in enumerate((first, second), start=1):
+            finished = tab.get_by_text("Finished: validation error")
+            expect(finished).to_be_visible(timeout=3 * LIVE_MS)  # two epochs on a busy machine
+            expect(tab.get_by_text("already running in the background")).to_have_count(0)
+            save_screenshot(tab, SCREENSHOTS / f"train_two_tabs_{index}.png")
+            assert_no_errors(tab)
+    finally:
+        first.context.close()
+        second.context.close()
+    assert "Traceback" not in server.log_text()

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from mlp_core.config import RunConfig
+from mlp_core.engine.progress import BatchEnd, EpochEnd, EpochRow
 from mlp_core.report import curves
+from mlp_core.results import HISTORY_COLUMNS
 
 HISTORY = {
     "epoch": [1, 2, 3, 4],
@@ -75,18 +77,22 @@ def test_best_epochs_frame_has_one_row_per_run() -> None:
     ]
 
 
-def test_history_from_events_keeps_epoch_events_only() -> None:
+def test_history_from_events_keeps_the_rows_of_epoch_events_only() -> None:
+    rows = [
+        EpochRow(epoch, 0.5, 0.4 - epoch / 10, 0.6, 0.3 - epoch / 10, 1e-3, 2.0) for epoch in (1, 2)
+    ]
     events = [
-        {"kind": "batch", "epoch": 1, "fraction": 0.5},
-        {"kind": "epoch", "epoch": 1, "eval_error": 0.2, "train_error": 0.3},
-        {"kind": "epoch", "epoch": 2, "eval_error": 0.1, "train_error": 0.2},
+        BatchEnd(1, 0.5),
+        EpochEnd(1, (rows[0],), active=1, train_seconds=1.0),
+        EpochEnd(2, (rows[1],), active=1, train_seconds=1.0),
+        EpochEnd(3, (None,), active=0, train_seconds=1.0),  # diverged in epoch 3: no row
         {"kind": "done"},
     ]
-    assert curves.history_from_events(events) == {
-        "epoch": [1, 2],
-        "eval_error": [0.2, 0.1],
-        "train_error": [0.3, 0.2],
-    }
+    history = curves.history_from_events(events)
+    assert list(history) == list(HISTORY_COLUMNS)
+    assert history["epoch"] == [1, 2]
+    assert history["eval_error"] == [0.3 - 0.1, 0.3 - 0.2]
+    assert history["train_error"] == [0.4 - 0.1, 0.4 - 0.2]
 
 
 def test_log_scale_drops_zero_values_and_counts_them() -> None:

@@ -7,6 +7,7 @@ test trains on the real MNIST split.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -184,3 +185,91 @@ def test_tiny_run_on_real_mnist(store: RunStore) -> None:
     assert result.metrics.eval_size == 6000 and result.eval_error < 0.5
     assert f"= {result.metrics.eval_errors}/6000" in texts(at.success)
     assert time.time() - started < 180
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch, synthetic: list[RunConfig]) -> threading.Event:
+    """Trainings wait for this event before they start (so a test can act while one runs)."""
+    opened = threading.Event()
+    counting_train = mlp_core.engine.train.train
+
+    def gated_train(config, *args, **kwargs):
+        assert opened.wait(60), "the test never opened the gate"
+        return counting_train(config, *args, **kwargs)
+
+    monkeypatch.setattr(mlp_core.engine.train, "train", gated_train)
+    yield opened
+    opened.set()
+
+
+def test_two_tabs_starting_one_config_follow_one_run_to_its_end(
+    store: RunStore, synthetic: list[RunConfig], gate: threading.Event
+) -> None:
+    first, second = open_train_page(), open_train_page()  # two tabs: two sessions, one queue
+    type_config(first)
+    type_config(second)  # both show the Start button of a config nobody trains yet
+    first.button(key="train_start").click().run()
+    key = training_key(TINY)
+    job = jobs.job_queue().get(key)
+    assert job is not None and job.active
+    second.button(key="train_start").click().run()  # the button it drew before the first click
+    assert not second.exception
+    assert second.session_state["train_job"] == key, "the second tab's Start was swallowed"
+    assert job.label in texts(second.markdown)  # it follows the live run, not a stale message
+    assert "in the background" not in texts(second.info)
+    gate.set()
+    assert jobs.job_queue().wait(key, timeout=60).status == "finished"
+    for tab in (first, second):
+        tab.run()
+        assert "Finished: validation error" in texts(tab.success)
+    assert synthetic == [TINY] and jobs.job_queue().get(key) is job  # one training, one job
+
+
+def test_a_tab_opened_meanwhile_offers_to_follow_and_then_shows_the_stored_run(
+    store: RunStore, synthetic: list[RunConfig], gate: threading.Event
+) -> None:
+    first = open_train_page()
+    type_config(first)
+    first.button(key="train_start").click().run()
+    late = open_train_page()
+    type_config(late)
+    assert "already running in the background (started from another tab" in texts(late.info)
+    late.button(key="train_show_active").click().run()
+    assert late.session_state["train_job"] == training_key(TINY)
+    gate.set()
+    assert jobs.job_queue().wait(training_key(TINY), timeout=60).status == "finished"
+    late.run()
+    assert "Finished: validation error" in texts(late.success)
+
+
+def test_a_start_click_drawn_before_the_run_finished_shows_the_stored_run(
+    store: RunStore, synthetic: list[RunConfig]
+) -> None:
+    first, second = open_train_page(), open_train_page()
+    type_config(first)
+    type_config(second)
+    first.button(key="train_start").click().run()
+    assert jobs.job_queue().wait(training_key(TINY), timeout=60).status == "finished"
+    second.button(key="train_start").click().run()  # drawn when the config was new
+    assert "Finished: validation error" in texts(second.success)
+    assert synthetic == [TINY], "the stored config was trained again"
+
+
+def test_a_reload_shows_the_followed_runs_config_in_the_form(
+    store: RunStore, synthetic: list[RunConfig]
+) -> None:
+    running = RunConfig(hidden=(8, 4), epochs=10000, batch_size=1000, seed=7, learning_rate=0.01)
+    job = jobs.start_training(running)
+    try:
+        at = open_train_page({"job": job.key})  # a reload: a fresh session with the URL only
+        assert at.text_input(key="train_hidden").value == "8,4"
+        assert at.number_input(key="train_epochs").value == 10000
+        assert at.number_input(key="train_batch_size").value == 1000
+        assert at.number_input(key="train_seed").value == 7
+        assert at.number_input(key="train_learning_rate").value == 0.01
+        assert f"This configuration is {job.status}: see your run above." in texts(at.info)
+        at.text_input(key="train_hidden").set_value("16").run()  # the user's edits then win
+        assert at.text_input(key="train_hidden").value == "16"
+    finally:
+        job.cancel()
+        jobs.job_queue().wait(job.key, timeout=30)

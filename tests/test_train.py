@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import astuple
 
 import pytest
 import torch
 
 from mlp_core.config import RunConfig
 from mlp_core.engine.model import MLP, build_model, count_parameters
+from mlp_core.engine.progress import ROW_COLUMNS, BatchEnd, EpochEnd
 from mlp_core.engine.train import train
 from mlp_core.results import HISTORY_COLUMNS
 
@@ -94,10 +96,38 @@ def test_cancel_stops_the_run(tiny_split):
     assert result.history["epoch"] == []
 
 
-def test_progress_reports_every_epoch(tiny_split):
+def test_progress_reports_every_epoch_with_its_history_row(tiny_split):
     events = []
-    train(RunConfig(**TINY), split=tiny_split, progress=events.append)
-    assert [event["epoch"] for event in events if event["kind"] == "epoch"] == [1, 2, 3, 4, 5]
+    result = train(RunConfig(**{**TINY, "batch_size": 5}), split=tiny_split, progress=events.append)
+    epochs = [event for event in events if isinstance(event, EpochEnd)]
+    assert [event.epoch for event in epochs] == [1, 2, 3, 4, 5]
+    assert all(event.models == 1 and event.train_seconds > 0 for event in epochs)
+    rows = [astuple(event.row) for event in epochs]
+    assert rows == list(zip(*(result.history[column] for column in HISTORY_COLUMNS), strict=True))
+    batches = [event for event in events if isinstance(event, BatchEnd)]  # 120 batches per epoch
+    assert [(event.epoch, event.fraction) for event in batches[:2]] == [
+        (1, 100 / 120),
+        (2, 100 / 120),
+    ]
+
+
+def test_epoch_events_say_when_patience_runs_out(tiny_split):
+    config = RunConfig(
+        **{**TINY, "epochs": 30},
+        stopping="patience",
+        patience=2,
+        optimizer="sgd",
+        learning_rate=2.0,
+    )
+    events = []
+    result = train(config, split=tiny_split, progress=events.append)
+    actives = [event.active for event in events if isinstance(event, EpochEnd)]
+    assert len(actives) == result.metrics.epochs_run < 30
+    assert actives == [1] * (len(actives) - 1) + [0]
+
+
+def test_an_epoch_row_has_the_history_columns():
+    assert ROW_COLUMNS == HISTORY_COLUMNS
 
 
 def test_cosine_schedule_decays_to_zero(tiny_split):

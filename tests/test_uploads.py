@@ -107,8 +107,14 @@ def test_bad_image_non_image_and_missing_file_are_reported_by_name(tmp_path: Pat
     assert report.rows == 1
     assert report.not_images == ["data/notes.txt"]
     assert [name for name, _ in report.bad_images] == ["data/broken.png"]
-    assert report.missing == [(2, "broken.png"), (3, "gone.png")]
-    assert report.bad_rows == [(4, "label 'x' is not an integer")]
+    assert report.missing == [(3, "gone.png")]
+    assert report.bad_rows == [
+        (
+            2,
+            "names broken.png, which could not be decoded (not a readable image (UnidentifiedImageError))",
+        ),
+        (4, "label 'x' is not an integer (64 bits)"),
+    ]
     assert any("gone.png" in line for line in report.problems())
 
 

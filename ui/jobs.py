@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from mlp_core.config import RunConfig
+from mlp_core.engine.progress import BatchEnd, EpochEnd
 from mlp_core.report import curves
 from mlp_core.store.jobs import Job, JobQueue, submit_training
 from mlp_core.store.run_store import RunStore
@@ -43,32 +44,24 @@ def job_queue() -> JobQueue:
     return JobQueue(max_running=max_trainings())
 
 
-@st.cache_resource
-def _training_configs() -> dict[str, RunConfig]:
-    # Job key -> config of every training queued through `start_training` in this process.
-    return {}
-
-
 def start_training(config: RunConfig, store: RunStore | None = None) -> Job:
     """Queue the training of ``config`` into the store (default `RunStore()`, keeping the weights
     of networks up to `mlp_core.store.weights.APP_MAX_PARAMETERS`); return its job.
 
     An identical config already queued or running returns that job: one training, not two.
     """
-    job = submit_training(job_queue(), config, store or RunStore(keep_weights=small_enough))
-    _training_configs()[job.key] = config
-    return job
+    return submit_training(job_queue(), config, store or RunStore(keep_weights=small_enough))
 
 
 def training_config(key: str) -> RunConfig | None:
-    """The config of a training queued through `start_training`, if this process knows it."""
-    return _training_configs().get(key)
+    """The config of training job ``key``, if this server process knows the job."""
+    job = job_queue().get(key)
+    return job.config if job is not None else None
 
 
 def training_jobs(active_only: bool = True) -> list[Job]:
-    """Trainings queued through `start_training` (oldest first), active ones only by default."""
-    known = _training_configs()
-    jobs = [job for job in job_queue().jobs() if job.key in known]
+    """Training jobs (those that carry a config), oldest first, active ones only by default."""
+    jobs = [job for job in job_queue().jobs() if job.config is not None]
     return [job for job in jobs if job.active] if active_only else jobs
 
 
@@ -76,11 +69,11 @@ def job_progress(job: Job, epochs: int | None) -> tuple[float, float]:
     """(epochs done, including the fraction of the current one; overall fraction in [0, 1])."""
     done = 0.0
     for event in reversed(list(job.events)):
-        if event.get("kind") == "epoch":
-            done = float(event["epoch"])
+        if isinstance(event, EpochEnd):
+            done = float(event.epoch)
             break
-        if event.get("kind") == "batch":
-            done = event["epoch"] - 1 + float(event["fraction"])
+        if isinstance(event, BatchEnd):
+            done = event.epoch - 1 + event.fraction
             break
     if not epochs:
         return done, 0.0
@@ -125,12 +118,29 @@ def follow_job(key: str, prefix: str) -> Job | None:
     return job
 
 
+def rerun_when_done(key: str) -> None:
+    """Rerun the whole page once job ``key`` ends, polling it every `POLL_SECONDS`.
+
+    For a page that mentions a job it does not follow (e.g. "training in the background"), so
+    the mention never outlives the job.
+    """
+    job = job_queue().get(key)
+    if job is not None and job.active:
+        st.fragment(run_every=POLL_SECONDS)(_rerun_if_ended)(key)
+
+
+def _rerun_if_ended(key: str) -> None:
+    job = job_queue().get(key)
+    if job is None or not job.active:
+        st.rerun()
+
+
 def _live_view(key: str, prefix: str) -> None:
     queue = job_queue()
     job = queue.get(key)
     if job is None:
         return
-    config = training_config(key)
+    config = job.config
     epochs = config.epochs if config else None
     st.markdown(f"**{job.label}**")
     if job.status == "queued":
@@ -146,7 +156,12 @@ def _live_view(key: str, prefix: str) -> None:
     if job.active:
         if job.cancel_requested:
             st.caption("Cancel requested: the run stops before its next batch.")
-        elif st.button("Cancel", key=f"{prefix}cancel_{key}", icon=":material/stop:"):
+        elif st.button(
+            "Cancel",
+            key=f"{prefix}cancel_{key}",
+            icon=":material/stop:",
+            help="Stops the run for every tab that follows it.",
+        ):
             job.cancel()
             st.caption("Cancel requested: the run stops before its next batch.")
     else:
@@ -186,7 +201,7 @@ def jobs_table(jobs: list[Job], queue: JobQueue) -> pd.DataFrame:
     """One row per job: run, status, queue position, epochs done, elapsed seconds."""
     rows = []
     for job in jobs:
-        config = training_config(job.key)
+        config = job.config
         done, _ = job_progress(job, config.epochs if config else None)
         rows.append(
             {

@@ -43,6 +43,21 @@ FIELDS = [
 ]
 
 
+#: (min, max) of the numeric widgets; a config outside them cannot be shown in the form.
+LIMITS: dict[str, tuple[float, float]] = {
+    "validation_size": (1, 59999),
+    "split_seed": (0, 2**31 - 1),
+    "dropout": (0.0, 0.9),
+    "input_dropout": (0.0, 0.9),
+    "learning_rate": (1e-6, 100.0),
+    "batch_size": (1, 60000),
+    "weight_decay": (0.0, 1.0),
+    "epochs": (1, 10000),
+    "patience": (1, 10000),
+    "seed": (0, 2**31 - 1),
+}
+
+
 def parse_hidden(text: str) -> tuple[int, ...]:
     """Parse "500, 300" -> (500, 300); "" -> () (softmax regression); ValueError names the bad part."""
     parts = [part.strip() for part in text.replace(";", ",").split(",")]
@@ -70,77 +85,128 @@ def config_widgets(prefix: str) -> tuple[RunConfig | None, list[str]]:
     Widget keys are ``prefix + field`` (e.g. "train_epochs"); defaults are `RunConfig`'s (the
     handout's experiment) and values survive visits to other pages.
     """
-    P = prefix
-    names = [P + field for field in FIELDS]
     for field in FIELDS:
         default = getattr(DEFAULTS, field)
-        store.remembered(P + field, ",".join(map(str, default)) if field == "hidden" else default)
-    data, network, optimisation, stopping = st.columns(4)
-    with data:
-        st.markdown("**Data**")
-        st.selectbox("Dataset", DATASETS, key=f"{P}dataset", format_func=DATASET_NAMES.get)
-        split = st.radio(
-            "Evaluate on",
-            ("validation", "test"),
-            key=f"{P}split",
-            format_func=lambda s: {"validation": "validation split", "test": "official test set"}[
-                s
-            ],
-            help="validation: hold out part of the official 60000 training images (the handout's "
-            "54000/6000). test: train on all 60000, evaluate on the official 10000 (exercise 3).",
+        store.remembered(
+            prefix + field, ",".join(map(str, default)) if field == "hidden" else default
         )
-        st.number_input(
-            "Validation images", 1, 59999, key=f"{P}validation_size", disabled=split == "test"
-        )
-        st.number_input("Split seed", 0, 2**31 - 1, key=f"{P}split_seed", disabled=split == "test")
-    with network:
-        st.markdown("**Network**")
-        st.text_input(
-            "Hidden layer widths",
-            key=f"{P}hidden",
-            help="Comma-separated, input to output, e.g. 500,300. Empty: no hidden layer "
-            "(softmax regression).",
-        )
-        st.selectbox("Activation", ACTIVATIONS, key=f"{P}activation")
-        st.slider("Dropout (hidden)", 0.0, 0.9, step=0.05, key=f"{P}dropout")
-        st.slider("Dropout (input pixels)", 0.0, 0.9, step=0.05, key=f"{P}input_dropout")
-    with optimisation:
-        st.markdown("**Optimisation**")
-        st.selectbox(
-            "Optimizer",
-            OPTIMIZERS,
-            key=f"{P}optimizer",
-            format_func=lambda name: OPTIMIZER_NAMES.get(name, name),
-            on_change=_set_learning_rate,
-            args=(P,),
-            help="Changing the optimizer sets its usual learning rate (PyTorch's default; 0.1 "
-            "for SGD). The handout uses 1e-3 with Adam.",
-        )
-        st.number_input(
-            "Learning rate", 1e-6, 100.0, key=f"{P}learning_rate", format="%g", step=1e-4
-        )
-        st.selectbox("Schedule", SCHEDULES, key=f"{P}schedule")
-        st.number_input("Batch size", 1, 60000, key=f"{P}batch_size")
-        st.number_input(
-            "Weight decay (L2)", 0.0, 1.0, key=f"{P}weight_decay", format="%g", step=1e-4
-        )
-    with stopping:
-        st.markdown("**Stopping**")
-        st.number_input("Epochs (maximum with patience)", 1, 10000, key=f"{P}epochs")
-        rule = st.radio(
-            "Stopping rule",
-            ("fixed", "patience"),
-            key=f"{P}stopping",
-            format_func=lambda r: {"fixed": "fixed epochs", "patience": "patience on validation"}[
-                r
-            ],
-        )
-        st.number_input(
-            "Patience (epochs)", 1, 10000, key=f"{P}patience", disabled=rule != "patience"
-        )
-        st.number_input("Seed (weights, batch order, dropout)", 0, 2**31 - 1, key=f"{P}seed")
-    store.remember(*names)
+    columns = st.columns(4)
+    for column, draw in zip(columns, (_data, _network, _optimisation, _stopping), strict=True):
+        with column:
+            draw(prefix)
+    store.remember(*(prefix + field for field in FIELDS))
     return build_config(prefix)
+
+
+def _data(prefix: str) -> None:
+    """Data set, evaluation split, validation size and split seed."""
+    P = prefix
+    st.markdown("**Data**")
+    st.selectbox("Dataset", DATASETS, key=f"{P}dataset", format_func=DATASET_NAMES.get)
+    split = st.radio(
+        "Evaluate on",
+        ("validation", "test"),
+        key=f"{P}split",
+        format_func=lambda s: {"validation": "validation split", "test": "official test set"}[s],
+        help="validation: hold out part of the official 60000 training images (the handout's "
+        "54000/6000). test: train on all 60000, evaluate on the official 10000 (exercise 3).",
+    )
+    st.number_input(
+        "Validation images",
+        *LIMITS["validation_size"],
+        key=f"{P}validation_size",
+        disabled=split == "test",
+    )
+    st.number_input(
+        "Split seed", *LIMITS["split_seed"], key=f"{P}split_seed", disabled=split == "test"
+    )
+
+
+def _network(prefix: str) -> None:
+    """Hidden widths, activation, dropout."""
+    P = prefix
+    st.markdown("**Network**")
+    st.text_input(
+        "Hidden layer widths",
+        key=f"{P}hidden",
+        help="Comma-separated, input to output, e.g. 500,300. Empty: no hidden layer "
+        "(softmax regression).",
+    )
+    st.selectbox("Activation", ACTIVATIONS, key=f"{P}activation")
+    st.slider("Dropout (hidden)", *LIMITS["dropout"], step=0.05, key=f"{P}dropout")
+    st.slider(
+        "Dropout (input pixels)", *LIMITS["input_dropout"], step=0.05, key=f"{P}input_dropout"
+    )
+
+
+def _optimisation(prefix: str) -> None:
+    """Optimizer, learning rate, schedule, batch size, weight decay."""
+    P = prefix
+    st.markdown("**Optimisation**")
+    st.selectbox(
+        "Optimizer",
+        OPTIMIZERS,
+        key=f"{P}optimizer",
+        format_func=lambda name: OPTIMIZER_NAMES.get(name, name),
+        on_change=_set_learning_rate,
+        args=(P,),
+        help="Changing the optimizer sets its usual learning rate (PyTorch's default; 0.1 "
+        "for SGD). The handout uses 1e-3 with Adam.",
+    )
+    st.number_input(
+        "Learning rate",
+        *LIMITS["learning_rate"],
+        key=f"{P}learning_rate",
+        format="%g",
+        step=1e-4,
+    )
+    st.selectbox("Schedule", SCHEDULES, key=f"{P}schedule")
+    st.number_input("Batch size", *LIMITS["batch_size"], key=f"{P}batch_size")
+    st.number_input(
+        "Weight decay (L2)",
+        *LIMITS["weight_decay"],
+        key=f"{P}weight_decay",
+        format="%g",
+        step=1e-4,
+    )
+
+
+def _stopping(prefix: str) -> None:
+    """Epochs, stopping rule, patience, seed."""
+    P = prefix
+    st.markdown("**Stopping**")
+    st.number_input("Epochs (maximum with patience)", *LIMITS["epochs"], key=f"{P}epochs")
+    rule = st.radio(
+        "Stopping rule",
+        ("fixed", "patience"),
+        key=f"{P}stopping",
+        format_func=lambda r: {"fixed": "fixed epochs", "patience": "patience on validation"}[r],
+    )
+    st.number_input(
+        "Patience (epochs)",
+        *LIMITS["patience"],
+        key=f"{P}patience",
+        disabled=rule != "patience",
+    )
+    st.number_input("Seed (weights, batch order, dropout)", *LIMITS["seed"], key=f"{P}seed")
+
+
+def show_config(prefix: str, config: RunConfig) -> bool:
+    """Fill a form that this session has not drawn yet with ``config`` (e.g. the run a reloaded
+    page follows); False, and nothing changed, if the session has form values or ``config``
+    lies outside the widgets' ranges."""
+    keys = [prefix + field for field in FIELDS]
+    if any(key in st.session_state or f"_saved_{key}" in st.session_state for key in keys):
+        return False
+    values = {field: getattr(config, field) for field in FIELDS}
+    if any(not low <= values[field] <= high for field, (low, high) in LIMITS.items()):
+        return False
+    values["hidden"] = ",".join(map(str, config.hidden))
+    for field, (low, _) in LIMITS.items():  # a float widget refuses an int value and vice versa
+        values[field] = type(low)(values[field])
+    for field, value in values.items():
+        st.session_state[prefix + field] = value
+    return True
 
 
 def build_config(prefix: str) -> tuple[RunConfig | None, list[str]]:

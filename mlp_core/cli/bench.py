@@ -7,6 +7,8 @@ from typing import Any
 
 
 def command_bench(args: argparse.Namespace) -> int:
+    if args.epochs is not None and args.epochs < 1:
+        raise ValueError(f"invalid --epochs={args.epochs}: must be >= 1")
     if args.tour:
         from mlp_core.sweep.tour import run_tour, tour_lines
 
@@ -14,6 +16,9 @@ def command_bench(args: argparse.Namespace) -> int:
         phases = run_tour(entrypoint=args.entrypoint, training_epochs=epochs)
         print("\n".join(tour_lines(phases, args.entrypoint)))
         return 0
+    from mlp_core.engine.train import resolve_device
+
+    resolve_device(args.device)  # "nonsense" or cuda without a GPU: one line, before any work
     if args.sweep:
         from mlp_core.sweep.stack_bench import bench_sweep
 

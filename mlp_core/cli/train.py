@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from mlp_core.cli.flags import add_config_flags, config_from_args
+from mlp_core.engine.progress import EpochEnd, ProgressEvent
 
 
 def command_train(args: argparse.Namespace) -> int:
@@ -16,18 +17,21 @@ def command_train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     store = RunStore(keep_weights=keep_all if args.keep_weights else keep_none)
 
-    def on_event(event: dict[str, Any]) -> None:
-        if event["kind"] == "epoch" and not args.json:
+    def on_event(event: ProgressEvent) -> None:
+        if isinstance(event, EpochEnd) and event.row is not None and not args.json:
+            row = event.row
             print(
-                f"epoch {event['epoch']:3d}  train loss {event['train_loss']:.4f}  "
-                f"train error {100 * event['train_error']:.2f}%  "
-                f"{config.split} error {100 * event['eval_error']:.2f}%  "
-                f"{event['seconds']:.2f} s",
+                f"epoch {row.epoch:3d}  train loss {row.train_loss:.4f}  "
+                f"train error {100 * row.train_error:.2f}%  "
+                f"{config.split} error {100 * row.eval_error:.2f}%  "
+                f"{row.seconds:.2f} s",
                 flush=True,
             )
 
-    from mlp_core.engine.train import train
+    from mlp_core.engine.train import resolve_device, train
 
+    if args.device is not None:
+        resolve_device(args.device)  # before the store is looked at: a clear "no such device"
     if args.no_store:
         result, from_store = train(config, device=args.device, progress=on_event), False
     else:

@@ -37,6 +37,7 @@ from mlp_core.data.files import (
     data_root,
     dataset_status,
     encode_idx,
+    md5_of,
     raw_folder,
     root_problem,
     state_text,
@@ -203,6 +204,7 @@ def fetch_dataset(
     if problem:
         raise DataError(f"cannot fetch {DATASET_TITLES[name]}: {problem}")
     state = state_text(status)
+    refused = _refuse_corrupt(name, folder, status["files"], report)  # type: ignore[arg-type]
     failures = []
     for source in sources or SOURCES[name]:
         try:
@@ -213,10 +215,34 @@ def fetch_dataset(
             continue
         return Fetched(name, folder, source_title(source))
     raise DataError(
-        f"could not get {DATASET_TITLES[name]} into {folder} (its files: {state}). Tried "
+        "".join(f"{line}; " for line in refused)
+        + f"could not get {DATASET_TITLES[name]} into {folder} (its files: {state}). Tried "
         + "; ".join(failures)
         + f". {HOW_TO_GET[name]}."
     )
+
+
+def _refuse_corrupt(
+    name: str, folder: Path, states: dict[str, str], progress: Progress
+) -> list[str]:
+    """Move every present file that fails its MD5 to ``<file>.corrupt``; one line per file.
+
+    Moved aside, not left in place: torchvision finds a present file and reads it, failing with a
+    shape error that names no file ("shape '[10000]' is invalid for input of size 4996").
+    """
+    lines = []
+    for filename in (filename for filename, state in states.items() if state == "corrupt"):
+        path = folder / filename
+        line = f"{path} failed verification ({path.stat().st_size:,} bytes, MD5 {md5_of(path)}, "
+        line += f"expected {CHECKSUMS[name][filename]})"
+        try:
+            os.replace(path, path.with_name(f"{filename}.corrupt"))
+            line += f": refused, moved to {filename}.corrupt"
+        except OSError as error:
+            line += f": refused, and it could not be moved aside ({error.strerror})"
+        progress(line)
+        lines.append(line)
+    return lines
 
 
 def ensure_dataset(

@@ -26,18 +26,25 @@ from mlp_core.config import RunConfig
 from mlp_core.data.splits import Split, load_split
 from mlp_core.engine.denormals import denormals_flushed
 from mlp_core.engine.export import stack_weights
+from mlp_core.engine.progress import (
+    CancelCheck,
+    EpochEnd,
+    EpochRow,
+    ProgressCallback,
+    ProgressEvent,
+    ignore_progress,
+    never_stop,
+    report_batch,
+)
+from mlp_core.engine.provenance import provenance
+from mlp_core.engine.record import EpochMeasures, TrainingRecord, learning_rate_factor
 from mlp_core.engine.stack import Stack, evaluate_stack, stack_key
 from mlp_core.engine.stacked_optimizers import StackedOptimizer
-from mlp_core.engine.train import (
-    CancelCheck,
-    ProgressCallback,
-    is_diverged,
-    learning_rate_factor,
-    provenance,
-    resolve_device,
-    to_features,
-)
-from mlp_core.results import HISTORY_COLUMNS, RunMetrics, RunResult
+from mlp_core.engine.train import DeviceData, resolve_device
+from mlp_core.results import RunResult
+
+#: One optimizer per block of rows of a stack: (first row, end row, optimizer).
+Optimizers = list[tuple[int, int, StackedOptimizer]]
 
 
 def train_stack(
@@ -55,8 +62,8 @@ def train_stack(
         Equal ``stack_key(config, pad=True)``: seeds, learning rates, optimizers, activations and
         hidden widths may differ (narrower models are padded).
     split, device, progress, should_stop
-        As for `mlp_core.engine.train.train`; epoch events carry ``"models"`` (the stack size) and
-        ``"active"`` (models still training).
+        As for `mlp_core.engine.train.train`; each `EpochEnd` carries one row per model, in the
+        order of ``configs``.
 
     Returns
     -------
@@ -71,8 +78,9 @@ def train_stack(
             "and hidden widths (same depth), without dropout"
         )
     order = sorted(range(len(given)), key=lambda i: (given[i].activation, given[i].optimizer))
+    report = _in_given_order(progress, order) if progress is not None else ignore_progress
     with denormals_flushed():  # as in `train`: Adam's moments decay into slow subnormals
-        results = _train_sorted([given[i] for i in order], split, device, progress, should_stop)
+        results = _train_sorted([given[i] for i in order], split, device, report, should_stop)
     by_position = dict(zip(order, results, strict=True))
     return [by_position[position] for position in range(len(given))]
 
@@ -81,144 +89,131 @@ def _train_sorted(
     configs: list[RunConfig],
     split: Split | None,
     device: str | torch.device | None,
-    progress: ProgressCallback | None,
+    report: ProgressCallback,
     should_stop: CancelCheck | None,
 ) -> list[RunResult]:
     started = time.perf_counter()
     device = resolve_device(device)
-    report = progress or (lambda event: None)
-    stop = should_stop or (lambda: False)
-    first, models = configs[0], len(configs)
-    split = split if split is not None else load_split(first)
-    train_x, train_y = to_features(split.train_images, device), split.train_labels.to(device)
-    eval_x, eval_y = to_features(split.eval_images, device), split.eval_labels.to(device)
-
+    stop = should_stop or never_stop
+    first = configs[0]
+    data = DeviceData.of(split if split is not None else load_split(first), device)
     stack = Stack(configs, device)
-    rates = torch.tensor([config.learning_rate for config in configs])
-    optimizers = [
-        (
-            start,
-            stop_row,
-            StackedOptimizer(
-                name, stack.flat[start:stop_row], rates[start:stop_row], first.weight_decay
-            ),
-        )
-        for name, start, stop_row in stack.optimizers
-    ]
-    size, batch_size = train_x.shape[0], first.batch_size
-    batches_per_epoch = math.ceil(size / batch_size)
-    total_steps = batches_per_epoch * first.epochs
+    optimizers = stack_optimizers(stack, configs)
+    batches = math.ceil(data.train_size / first.batch_size)  # per epoch
     generators = [torch.Generator().manual_seed(config.seed) for config in configs]  # as `train`
-    patience = first.stopping == "patience"
-    histories: list[dict[str, list[float]]] = [{c: [] for c in HISTORY_COLUMNS} for _ in configs]
-    best_error, best_epoch = [math.inf] * models, [0] * models
-    best_flat = stack.flat.clone() if patience else None
-    status = ["finished"] * models
-    diverged_epoch: list[int | None] = [None] * models
-    recording = [True] * models  # False once a model diverged or ran out of patience
-    factor, step, cancelled = 1.0, 0, False
+    record = TrainingRecord(configs, data.train_size, data.eval_size, batches, report)
+    best_flat = stack.flat.clone() if record.patience else None  # each model's best epoch so far
 
     for epoch in range(1, first.epochs + 1):
         epoch_started = time.perf_counter()
-        order = torch.stack([torch.randperm(size, generator=g) for g in generators]).to(device)
-        loss_sum = torch.zeros(models, device=device)  # summed on the device: no sync per batch
-        for batch in range(batches_per_epoch):
-            if stop():
-                cancelled = True
-                break
-            index = order[:, batch * batch_size : (batch + 1) * batch_size]  # (models, batch)
-            rows = index.flatten()  # index_select: a row copy, far cheaper than advanced indexing
-            images = train_x.index_select(0, rows).view(models, -1, train_x.shape[1])
-            logits = stack.logits(stack.leaves, images)  # (models, batch, 10)
-            losses = nn.functional.cross_entropy(
-                logits.flatten(0, 1), train_y.index_select(0, rows), reduction="none"
-            )
-            losses = losses.view(models, -1).mean(dim=1)  # (models,) each model's batch mean
-            grads = torch.autograd.grad(losses.sum(), list(stack.leaves.values()))
-            if stack.mask is not None:  # padding never learns
-                grads = tuple(
-                    grad * mask for grad, mask in zip(grads, stack.mask.values(), strict=True)
-                )
-            parts = list(zip(stack.offsets.values(), grads, strict=True))
-            for start, stop_row, optimizer in optimizers:
-                optimizer.step([(at, part[start:stop_row]) for at, part in parts], factor)
-            step += 1
-            factor = learning_rate_factor(first, step, total_steps)
-            loss_sum += losses.detach()
-            if batch % 100 == 99:
-                fraction = (batch + 1) / batches_per_epoch
-                report({"kind": "batch", "epoch": epoch, "fraction": fraction})
-        if cancelled:
+        mean_losses = _train_epoch(stack, optimizers, data, generators, first, epoch, report, stop)
+        if mean_losses is None:
+            record.cancel()
             break
-        train_counts = evaluate_stack(stack, stack.flat, train_x, train_y)[0]
-        eval_counts, eval_losses, _, _ = evaluate_stack(stack, stack.flat, eval_x, eval_y)
-        seconds = (time.perf_counter() - epoch_started) / models
-        # Plain lists: one device sync per epoch, not one per model.
-        mean_loss = (loss_sum / batches_per_epoch).tolist()
-        train_errors, eval_errors = train_counts.tolist(), eval_counts.tolist()
-        eval_loss = eval_losses.tolist()
-        for row in range(models):
-            if not recording[row]:
-                continue
-            if is_diverged(mean_loss[row]):
-                status[row], diverged_epoch[row], recording[row] = "diverged", epoch, False
-                continue
-            values = {
-                "epoch": epoch,
-                "train_loss": mean_loss[row],
-                "train_error": train_errors[row] / size,
-                "eval_loss": eval_loss[row],
-                "eval_error": eval_errors[row] / eval_x.shape[0],
-                "learning_rate": configs[row].learning_rate * factor,
-                "seconds": seconds,
-            }
-            for column, value in values.items():
-                histories[row][column].append(value)
-            if values["eval_error"] < best_error[row]:
-                best_error[row], best_epoch[row] = values["eval_error"], epoch
-                if best_flat is not None:
-                    best_flat[row] = stack.flat[row]
-            elif patience and epoch - best_epoch[row] >= first.patience:
-                recording[row] = False
-        report({"kind": "epoch", "epoch": epoch, "models": models, "active": sum(recording)})
-        if not any(recording):
+        if not record.drop_diverged(epoch, mean_losses):
+            break
+        train_seconds = time.perf_counter() - epoch_started
+        measures = _evaluate_epoch(stack, data)
+        for model in record.end_epoch(epoch, mean_losses, measures, epoch_started, train_seconds):
+            if best_flat is not None:
+                best_flat[model] = stack.flat[model]
+        if not record.active:
             break
 
     final = stack.flat
     if best_flat is not None:  # patience restores each model's best epoch, as `train` does
-        restore = torch.tensor([epoch > 0 for epoch in best_epoch], device=device)
+        restore = torch.tensor([epoch > 0 for epoch in record.best_epoch], device=device)
         final = torch.where(restore[:, None], best_flat, final)
-    final_errors, _, predictions, confidence = evaluate_stack(stack, final, eval_x, eval_y)
-    errors = final_errors.tolist()
-    facts = replace(provenance(device, (time.perf_counter() - started) / models), stacked=models)
-    results = []
-    for row, config in enumerate(configs):
-        history = histories[row]
-        run_status = "cancelled" if cancelled else status[row]
-        kept = best_epoch[row] if patience else len(history["epoch"])
-        usable = run_status != "diverged" and bool(history["epoch"])
-        metrics = RunMetrics(
-            eval_error=int(errors[row]) / eval_x.shape[0] if usable else math.nan,
-            eval_errors=int(errors[row]) if usable else None,
-            eval_size=int(eval_x.shape[0]),
-            train_error=history["train_error"][kept - 1] if kept else math.nan,
-            epochs_run=len(history["epoch"]),
-            kept_epoch=kept,
-            diverged_epoch=diverged_epoch[row],
+    errors, _, predictions, confidence = evaluate_stack(stack, final, data.eval_x, data.eval_y)
+    seconds = (time.perf_counter() - started) / len(configs)
+    facts = replace(provenance(device, seconds), stacked=len(configs))
+    kept = [stack_weights(stack, final[row], config) for row, config in enumerate(configs)]
+    return record.results(errors.tolist(), predictions, confidence, facts, kept)
+
+
+def stack_optimizers(stack: Stack, configs: Sequence[RunConfig]) -> Optimizers:
+    """A `StackedOptimizer` per optimizer block of ``stack``, with each model's learning rate."""
+    rates = torch.tensor([config.learning_rate for config in configs])
+    decay = configs[0].weight_decay
+    return [
+        (start, end, StackedOptimizer(name, stack.flat[start:end], rates[start:end], decay))
+        for name, start, end in stack.optimizers
+    ]
+
+
+def _train_epoch(
+    stack: Stack,
+    optimizers: Optimizers,
+    data: DeviceData,
+    generators: list[torch.Generator],
+    first: RunConfig,
+    epoch: int,
+    report: ProgressCallback,
+    stop: CancelCheck,
+) -> list[float] | None:
+    """One epoch of steps of every model on its own batches; mean losses, None if cancelled."""
+    models, size, batch_size = len(generators), data.train_size, first.batch_size
+    batches = math.ceil(size / batch_size)
+    order = torch.stack([torch.randperm(size, generator=g) for g in generators]).to(
+        data.train_x.device
+    )
+    loss_sum = torch.zeros(models, device=data.train_x.device)  # on the device: no sync per batch
+    for batch in range(batches):
+        if stop():
+            return None
+        index = order[:, batch * batch_size : (batch + 1) * batch_size]  # (models, batch)
+        rows = index.flatten()  # index_select: a row copy, far cheaper than advanced indexing
+        images = data.train_x.index_select(0, rows).view(models, -1, data.train_x.shape[1])
+        # The schedule's multiplier for this step: its value after the steps before it.
+        factor = learning_rate_factor(first, (epoch - 1) * batches + batch, batches * first.epochs)
+        loss_sum += stack_step(
+            stack, optimizers, images, data.train_y.index_select(0, rows), factor
         )
-        results.append(
-            RunResult(
-                config=config,
-                status=run_status,
-                history=history,
-                best_epoch=best_epoch[row],
-                metrics=metrics,
-                predictions=predictions[row].to("cpu", torch.uint8).numpy(),
-                confidence=confidence[row].to("cpu", torch.float16).numpy(),
-                provenance=facts,
-                weights=stack_weights(stack, final[row], config)
-                if run_status == "finished"
-                else None,
-            )
-        )
-    return results
+        report_batch(report, epoch, batch, batches)
+    # Plain floats: one device sync per epoch, not one per model.
+    return (loss_sum / batches).tolist()
+
+
+def stack_step(
+    stack: Stack,
+    optimizers: Optimizers,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    factor: float,
+) -> torch.Tensor:
+    """Forward, loss, backward and update of every model; (models,) mean losses of the batch.
+
+    ``images`` (models, batch, 784), ``labels`` (models * batch,); ``factor`` scales every
+    learning rate (the schedule).
+    """
+    logits = stack.logits(stack.leaves, images)  # (models, batch, 10)
+    losses = nn.functional.cross_entropy(logits.flatten(0, 1), labels, reduction="none")
+    losses = losses.view(images.shape[0], -1).mean(dim=1)  # (models,) each model's batch mean
+    grads = torch.autograd.grad(losses.sum(), list(stack.leaves.values()))
+    if stack.mask is not None:  # padding never learns
+        grads = tuple(grad * mask for grad, mask in zip(grads, stack.mask.values(), strict=True))
+    parts = list(zip(stack.offsets.values(), grads, strict=True))
+    for start, end, optimizer in optimizers:
+        optimizer.step([(at, part[start:end]) for at, part in parts], factor)
+    return losses.detach()
+
+
+def _evaluate_epoch(stack: Stack, data: DeviceData) -> EpochMeasures:
+    """Every model's errors on the training and evaluation sets, and its evaluation loss."""
+    train_errors = evaluate_stack(stack, stack.flat, data.train_x, data.train_y)[0]
+    eval_errors, eval_losses, _, _ = evaluate_stack(stack, stack.flat, data.eval_x, data.eval_y)
+    return EpochMeasures(train_errors.tolist(), eval_errors.tolist(), eval_losses.tolist())
+
+
+def _in_given_order(progress: ProgressCallback, order: list[int]) -> ProgressCallback:
+    """``progress`` with each `EpochEnd`'s rows put back in the order the configs were given."""
+
+    def report(event: ProgressEvent) -> None:
+        if isinstance(event, EpochEnd):
+            rows: list[EpochRow | None] = [None] * len(order)
+            for sorted_row, given in enumerate(order):  # the sorted stack's row -> given position
+                rows[given] = event.rows[sorted_row]
+            event = replace(event, rows=tuple(rows))
+        progress(event)
+
+    return report

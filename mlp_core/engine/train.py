@@ -7,54 +7,115 @@ of its time converting PIL images one by one). The same code runs on CUDA and on
 
 from __future__ import annotations
 
-import datetime
 import math
-import platform
-import subprocess
 import time
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
-import mlp_core.config
 from mlp_core.config import RunConfig
 from mlp_core.data.splits import Split, load_split
 from mlp_core.engine.backprop import Backprop, FlatAdam
 from mlp_core.engine.denormals import denormals_flushed
+from mlp_core.engine.devices import resolve_device as resolve_device  # its home before
 from mlp_core.engine.export import model_weights
 from mlp_core.engine.model import build_model
-from mlp_core.machine import cpu_device_name
-from mlp_core.results import HISTORY_COLUMNS, Provenance, RunMetrics, RunResult
+from mlp_core.engine.progress import (
+    CancelCheck,
+    ProgressCallback,
+    ignore_progress,
+    never_stop,
+    report_batch,
+)
+from mlp_core.engine.provenance import device_name, provenance
+from mlp_core.engine.record import EpochMeasures, TrainingRecord, learning_rate_factor
+from mlp_core.results import RunResult
 
-#: Optimizers with a fused kernel in PyTorch (CPU and CUDA).
-FUSED_OPTIMIZERS = frozenset({"adam", "adamw", "sgd", "sgd_momentum", "adagrad"})
+__all__ = [  # device_name and provenance: also importable from here, where they used to live
+    "Batches",
+    "DeviceData",
+    "device_name",
+    "evaluate",
+    "make_optimizer",
+    "provenance",
+    "resolve_device",
+    "to_features",
+    "train",
+]
+
+#: Optimizers with a fused kernel in PyTorch, and its ATen name (Adam and AdamW: `FlatAdam`).
+FUSED_OPTIMIZERS = {
+    "adam": "_fused_adam_",
+    "adamw": "_fused_adamw_",
+    "sgd": "_fused_sgd_",
+    "sgd_momentum": "_fused_sgd_",
+    "adagrad": "_fused_adagrad_",
+}
 
 #: Evaluation batch: large batches make inference matrix products efficient; 10000 x 784 floats = 31 MB.
 EVAL_BATCH = 10000
-
-#: A mean training loss above this (nats; chance level is ln 10 = 2.3) counts as diverged, like NaN/inf:
-#: PyTorch's stable log-softmax keeps a blown-up network's loss finite (1e8 is typical) but useless.
-DIVERGENCE_LOSS = 100.0
-
-#: Progress events: {"kind": "epoch", **history row} after each epoch, and
-#: {"kind": "batch", "epoch": e, "fraction": f} a few times per epoch.
-ProgressCallback = Callable[[dict[str, Any]], None]
-CancelCheck = Callable[[], bool]
-
-
-def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """``device`` if given, else CUDA when available, else the CPU."""
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def to_features(images: torch.Tensor, device: torch.device) -> torch.Tensor:
     """(N, 28, 28) uint8 -> (N, 784) float32 in [0, 1] on ``device``, as ToTensor scales them."""
     return images.to(device).reshape(images.shape[0], -1).float().div_(255.0)
+
+
+@dataclass(frozen=True)
+class DeviceData:
+    """A split on the training device: (N, 784) float32 features in [0, 1] and int64 labels."""
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    eval_x: torch.Tensor
+    eval_y: torch.Tensor
+
+    @classmethod
+    def of(cls, split: Split, device: torch.device) -> DeviceData:
+        """``split``'s images as features, and its labels, on ``device``."""
+        return cls(
+            to_features(split.train_images, device),
+            split.train_labels.to(device),
+            to_features(split.eval_images, device),
+            split.eval_labels.to(device),
+        )
+
+    @property
+    def train_size(self) -> int:
+        return int(self.train_x.shape[0])
+
+    @property
+    def eval_size(self) -> int:
+        return int(self.eval_x.shape[0])
+
+
+class Batches:
+    """An epoch's batches of the training set in a seeded random order, in reused buffers.
+
+    The order comes from a CPU generator seeded with the run's seed, so it is the same on every
+    device; each batch is gathered with ``index_select`` into buffers allocated once.
+    """
+
+    def __init__(self, data: DeviceData, batch_size: int, seed: int) -> None:
+        self.features, self.labels, self.batch_size = data.train_x, data.train_y, batch_size
+        self.count = math.ceil(data.train_size / batch_size)  # batches per epoch
+        self.generator = torch.Generator().manual_seed(seed)
+        self.inputs = self.features.new_empty((batch_size, self.features.shape[1]))
+        self.targets = self.labels.new_empty((batch_size,))
+
+    def epoch(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """The next epoch's (inputs, labels) batches; each is overwritten by the next one."""
+        size = self.features.shape[0]
+        order = torch.randperm(size, generator=self.generator).to(self.features.device)
+        for batch in range(self.count):
+            index = order[batch * self.batch_size : (batch + 1) * self.batch_size]
+            inputs, targets = self.inputs[: index.shape[0]], self.targets[: index.shape[0]]
+            torch.index_select(self.features, 0, index, out=inputs)
+            torch.index_select(self.labels, 0, index, out=targets)
+            yield inputs, targets
 
 
 def make_optimizer(config: RunConfig, parameter: nn.Parameter) -> torch.optim.Optimizer:
@@ -63,10 +124,12 @@ def make_optimizer(config: RunConfig, parameter: nn.Parameter) -> torch.optim.Op
     Fused kernels (one pass over the weights per step) where PyTorch has them, on the CPU and on
     CUDA: Adam and AdamW (through `FlatAdam`), SGD and Adagrad; the multi-tensor (foreach) kernels
     for Adadelta and RMSprop. All compute PyTorch's update rules; the fused ones round differently
-    from PyTorch's default loop in the last bits, one reason `CODE_VERSION` is 2.
+    from PyTorch's default loop in the last bits, one reason `CODE_VERSION` is 2. Where this
+    PyTorch has no fused kernel for the device (`has_fused_kernel`), the foreach one.
     """
     options: dict[str, Any] = {"lr": config.learning_rate, "weight_decay": config.weight_decay}
-    kernel = {"fused": True} if config.optimizer in FUSED_OPTIMIZERS else {"foreach": True}
+    fused = has_fused_kernel(config.optimizer, parameter.device)
+    kernel = {"fused": True} if fused else {"foreach": True}
     params = [parameter]
     builders: dict[str, Callable[[], torch.optim.Optimizer]] = {
         "sgd": lambda: torch.optim.SGD(params, **options, **kernel),
@@ -80,16 +143,16 @@ def make_optimizer(config: RunConfig, parameter: nn.Parameter) -> torch.optim.Op
     return builders[config.optimizer]()
 
 
-def is_diverged(mean_loss: float) -> bool:
-    """Whether an epoch's mean training loss means the run has diverged (NaN, inf or huge)."""
-    return not math.isfinite(mean_loss) or mean_loss > DIVERGENCE_LOSS
-
-
-def learning_rate_factor(config: RunConfig, step: int, total_steps: int) -> float:
-    """Multiplier of the initial learning rate after ``step`` optimizer steps."""
-    if config.schedule == "cosine":
-        return 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps))
-    return 1.0
+def has_fused_kernel(optimizer: str, device: torch.device) -> bool:
+    """Whether this PyTorch has a fused update kernel of ``optimizer`` for ``device``'s type."""
+    name = FUSED_OPTIMIZERS.get(optimizer)
+    if name is None:
+        return False
+    key = "CUDA" if device.type == "cuda" else "CPU"
+    try:
+        return bool(torch._C._dispatch_has_kernel_for_dispatch_key(f"aten::{name}", key))
+    except (AttributeError, RuntimeError):  # a PyTorch without this private query: assume it has
+        return True
 
 
 @torch.inference_mode()
@@ -113,42 +176,6 @@ def evaluate(
     return errors, loss_sum / features.shape[0], torch.cat(predictions), torch.cat(confidences)
 
 
-def device_name(device: torch.device) -> str:
-    """How results name the device they were computed on (the key of speed estimates)."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    return cpu_device_name()
-
-
-def provenance(device: torch.device, seconds: float) -> Provenance:
-    """Where, when and with what code a result was computed."""
-    return Provenance(
-        code_version=mlp_core.config.CODE_VERSION,
-        git_commit=_git_commit(),
-        torch=torch.__version__,
-        python=platform.python_version(),
-        device=device.type,
-        device_name=device_name(device),
-        threads=torch.get_num_threads(),
-        date=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        seconds=round(seconds, 3),
-    )
-
-
-def _git_commit() -> str | None:
-    try:
-        completed = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return completed.stdout.strip() or None
-
-
 def train(
     config: RunConfig,
     split: Split | None = None,
@@ -166,7 +193,7 @@ def train(
     device : str or torch.device, optional
         Default CUDA when available, else CPU.
     progress : callable, optional
-        Receives progress events (see `ProgressCallback`).
+        Receives the progress events of `mlp_core.engine.progress` (`BatchEnd`, `EpochEnd`).
     should_stop : callable, optional
         Polled before every batch; when it returns True the run ends with status "cancelled".
 
@@ -176,124 +203,81 @@ def train(
         Status "finished", "diverged" (NaN/inf training loss) or "cancelled".
     """
     with denormals_flushed():
-        return _train(config, split, device, progress, should_stop)
+        return _train(config, split, device, progress or ignore_progress, should_stop or never_stop)
 
 
 def _train(
     config: RunConfig,
     split: Split | None,
     device: str | torch.device | None,
-    progress: ProgressCallback | None,
-    should_stop: CancelCheck | None,
+    report: ProgressCallback,
+    stop: CancelCheck,
 ) -> RunResult:
     started = time.perf_counter()
     device = resolve_device(device)
-    report = progress or (lambda event: None)
-    stop = should_stop or (lambda: False)
-    split = split if split is not None else load_split(config)
-    train_x, train_y = to_features(split.train_images, device), split.train_labels.to(device)
-    eval_x, eval_y = to_features(split.eval_images, device), split.eval_labels.to(device)
-
+    data = DeviceData.of(split if split is not None else load_split(config), device)
     model = build_model(config, device)
     backprop = Backprop(model, config.activation, config.dropout, config.input_dropout)
     optimizer = make_optimizer(config, backprop.parameters)
-    update = getattr(optimizer, "update", optimizer.step)  # FlatAdam's lean step
-    size = train_x.shape[0]
-    batches_per_epoch = math.ceil(size / config.batch_size)
-    total_steps = batches_per_epoch * config.epochs
-    batch_order = torch.Generator().manual_seed(
-        config.seed
-    )  # on the CPU: same order on every device
-    # Each batch is gathered into these buffers: no allocation per step.
-    batch_x = train_x.new_empty((config.batch_size, train_x.shape[1]))
-    batch_y = train_y.new_empty((config.batch_size,))
-    history: dict[str, list[float]] = {column: [] for column in HISTORY_COLUMNS}
-    best_error, best_epoch, best_state = math.inf, 0, None
-    status, diverged_epoch, step = "finished", None, 0
-    evaluation, evaluated_at = None, -1  # the last evaluation of the model, and after which step
+    batches = Batches(data, config.batch_size, config.seed)
+    record = TrainingRecord([config], data.train_size, data.eval_size, batches.count, report)
+    best_state = None  # patience: the weights of the best epoch so far
+    evaluation = None  # the last evaluation on the evaluation set
 
     for epoch in range(1, config.epochs + 1):
         epoch_started = time.perf_counter()
-        order = torch.randperm(size, generator=batch_order).to(device)
-        loss_sum = torch.zeros((), device=device)  # summed on the device: no sync per batch
-        for batch in range(batches_per_epoch):
-            if stop():
-                status = "cancelled"
-                break
-            index = order[batch * config.batch_size : (batch + 1) * config.batch_size]
-            inputs, labels = batch_x[: index.shape[0]], batch_y[: index.shape[0]]
-            torch.index_select(train_x, 0, index, out=inputs)
-            torch.index_select(train_y, 0, index, out=labels)
-            loss_sum += backprop.step_gradients(inputs, labels)
-            update()
-            step += 1
-            _set_learning_rate(optimizer, config, step, total_steps)
-            if batch % 100 == 99:
-                report(
-                    {"kind": "batch", "epoch": epoch, "fraction": (batch + 1) / batches_per_epoch}
-                )
-        if status == "cancelled":
+        mean_loss = _train_epoch(backprop, optimizer, batches, config, epoch, report, stop)
+        if mean_loss is None:
+            record.cancel()
             break
-        train_loss = loss_sum.item() / batches_per_epoch
-        if is_diverged(train_loss):
-            status, diverged_epoch = "diverged", epoch
+        if not record.drop_diverged(epoch, [mean_loss]):
             break
         train_seconds = time.perf_counter() - epoch_started
-        train_errors, _, _, _ = evaluate(model, train_x, train_y)
-        evaluation = evaluate(model, eval_x, eval_y)
-        evaluated_at = step
-        eval_errors, eval_loss = evaluation[0], evaluation[1]
-        row = {
-            "epoch": epoch,
-            "train_loss": train_loss,
-            "train_error": train_errors / size,
-            "eval_loss": eval_loss,
-            "eval_error": eval_errors / eval_x.shape[0],
-            "learning_rate": optimizer.param_groups[0]["lr"],
-            "seconds": time.perf_counter() - epoch_started,
-        }
-        for column, value in row.items():
-            history[column].append(value)
-        report({"kind": "epoch", **row, "train_seconds": train_seconds})
-        if row["eval_error"] < best_error:
-            best_error, best_epoch = row["eval_error"], epoch
-            if config.stopping == "patience":
-                best_state = {name: value.clone() for name, value in model.state_dict().items()}
-        elif config.stopping == "patience" and epoch - best_epoch >= config.patience:
+        train_errors = evaluate(model, data.train_x, data.train_y)[0]
+        evaluation = evaluate(model, data.eval_x, data.eval_y)
+        measures = EpochMeasures([train_errors], [evaluation[0]], [evaluation[1]])
+        if record.end_epoch(epoch, [mean_loss], measures, epoch_started, train_seconds):
+            best_state = {name: value.clone() for name, value in model.state_dict().items()}
+        if not record.active:
             break
 
     if best_state is not None:
         model.load_state_dict(best_state)
-    if best_state is not None or evaluation is None or evaluated_at != step:
-        evaluation = evaluate(model, eval_x, eval_y)  # the weights changed since the last one
+    if evaluation is None or best_state is not None or not record.finished():
+        evaluation = evaluate(model, data.eval_x, data.eval_y)  # the weights changed since
     errors, _, predictions, confidence = evaluation
-    kept_epoch = best_epoch if config.stopping == "patience" else len(history["epoch"])
-    usable = status != "diverged" and bool(history["epoch"])
-    metrics = RunMetrics(
-        eval_error=errors / eval_x.shape[0] if usable else math.nan,
-        eval_errors=errors if usable else None,
-        eval_size=int(eval_x.shape[0]),
-        train_error=history["train_error"][kept_epoch - 1] if kept_epoch else math.nan,
-        epochs_run=len(history["epoch"]),
-        kept_epoch=kept_epoch,
-        diverged_epoch=diverged_epoch,
-    )
-    return RunResult(
-        config=config,
-        status=status,
-        history=history,
-        best_epoch=best_epoch,
-        metrics=metrics,
-        predictions=predictions.to("cpu", torch.uint8).numpy(),
-        confidence=confidence.to("cpu", torch.float16).numpy(),
-        provenance=provenance(device, time.perf_counter() - started),
-        weights=model_weights(model, config) if status == "finished" else None,
-    )
+    facts = provenance(device, time.perf_counter() - started)
+    kept = [model_weights(model, config)]
+    return record.results([errors], predictions[None], confidence[None], facts, kept)[0]
+
+
+def _train_epoch(
+    backprop: Backprop,
+    optimizer: torch.optim.Optimizer,
+    batches: Batches,
+    config: RunConfig,
+    epoch: int,
+    report: ProgressCallback,
+    stop: CancelCheck,
+) -> float | None:
+    """One epoch of optimizer steps; the mean training loss of its batches, None if cancelled."""
+    update = getattr(optimizer, "update", optimizer.step)  # FlatAdam's lean step
+    total_steps = batches.count * config.epochs
+    loss_sum = torch.zeros((), device=backprop.device)  # summed on the device: no sync per batch
+    for batch, (inputs, labels) in enumerate(batches.epoch()):
+        if stop():
+            return None
+        loss_sum += backprop.step_gradients(inputs, labels)  # forward, loss, backward
+        update()
+        _set_learning_rate(optimizer, config, (epoch - 1) * batches.count + batch + 1, total_steps)
+        report_batch(report, epoch, batch, batches.count)
+    return loss_sum.item() / batches.count
 
 
 def _set_learning_rate(
     optimizer: torch.optim.Optimizer, config: RunConfig, step: int, total_steps: int
 ) -> None:
+    """The learning rate of the step after ``step`` (the schedule's; constant: unchanged)."""
     if config.schedule != "constant":
         for group in optimizer.param_groups:
             group["lr"] = config.learning_rate * learning_rate_factor(config, step, total_steps)

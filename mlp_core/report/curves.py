@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 
 from mlp_core.config import RunConfig
+from mlp_core.engine.progress import EpochEnd
+from mlp_core.results import HISTORY_COLUMNS
 
 #: Metrics that have a training and an evaluation column in a history.
 METRICS: tuple[str, ...] = ("error", "loss")
@@ -154,19 +156,22 @@ def best_epochs_frame(runs: Mapping[str, History]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def history_from_events(events: Iterable[Mapping[str, Any]]) -> dict[str, list[float]]:
-    """Rebuild a history from a job's progress events (``{"kind": "epoch", ...}``), for live curves.
+def history_from_events(events: Iterable[object]) -> dict[str, list[float]]:
+    """A single run's history so far, from its job's events (the rows of its `EpochEnd` events).
 
-    >>> history_from_events([{"kind": "epoch", "epoch": 1, "eval_error": 0.1}])["eval_error"]
+    Other events (`BatchEnd`, the job's own dicts) are skipped; the columns are `HISTORY_COLUMNS`.
+
+    >>> from mlp_core.engine.progress import EpochRow
+    >>> row = EpochRow(1, train_loss=0.5, train_error=0.2, eval_loss=0.6, eval_error=0.1,
+    ...                learning_rate=1e-3, seconds=2.0)
+    >>> history_from_events([EpochEnd(1, (row,), active=1, train_seconds=1.5)])["eval_error"]
     [0.1]
     """
-    history: dict[str, list[float]] = {}
+    history: dict[str, list[float]] = {column: [] for column in HISTORY_COLUMNS}
     for event in events:
-        if event.get("kind") != "epoch":
-            continue
-        for name, value in event.items():
-            if name != "kind":
-                history.setdefault(name, []).append(value)
+        if isinstance(event, EpochEnd) and event.row is not None:
+            for column in HISTORY_COLUMNS:
+                history[column].append(getattr(event.row, column))
     return history
 
 

@@ -6,7 +6,10 @@ the existing job, so two sessions asking for the same configuration get one trai
 call Streamlit; a page keeps the queue in ``st.cache_resource`` and polls ``job.events``.
 
 A work function has the signature ``work(report, should_stop) -> result``: it calls ``report(event)``
-with plain dicts to publish progress and polls ``should_stop()`` to honour a cancel.
+to publish progress and polls ``should_stop()`` to honour a cancel. An event is a plain dict with a
+``"kind"`` (the playgrounds' work, and the job's own "done" and "error") or a typed event with a
+``kind`` attribute (the trainers' `mlp_core.engine.progress` events); `Job.last` and `Job.of_kind`
+find both.
 """
 
 from __future__ import annotations
@@ -21,11 +24,18 @@ from typing import Any
 import mlp_core.config
 from mlp_core.config import RunConfig, run_key
 
-Report = Callable[[dict[str, Any]], None]
+Report = Callable[[Any], None]
 ShouldStop = Callable[[], bool]
 Work = Callable[[Report, ShouldStop], Any]
 
 ACTIVE = ("queued", "running")
+
+
+def event_kind(event: Any) -> str | None:
+    """The kind of a job event: a dict's ``"kind"`` or a typed event's ``kind`` attribute."""
+    if isinstance(event, dict):
+        return event.get("kind")
+    return getattr(event, "kind", None)
 
 
 @dataclass
@@ -35,8 +45,9 @@ class Job:
     key: str
     label: str
     work: Work = field(repr=False)
+    config: RunConfig | None = None  # what a training job trains (None for other work)
     status: str = "queued"  # queued | running | finished | failed | cancelled
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)  # dicts or typed events, see the module
     result: Any = None
     error: str | None = None
     submitted: float = field(default_factory=time.time)
@@ -56,15 +67,16 @@ class Job:
     def cancel_requested(self) -> bool:
         return self._cancel.is_set()
 
-    def last(self, kind: str) -> dict[str, Any] | None:
-        """The most recent event of ``kind``, if any."""
+    def last(self, kind: str) -> Any:
+        """The most recent event of ``kind``, if any (None)."""
         for event in reversed(self.events):
-            if event.get("kind") == kind:
+            if event_kind(event) == kind:
                 return event
         return None
 
-    def of_kind(self, kind: str) -> list[dict[str, Any]]:
-        return [event for event in list(self.events) if event.get("kind") == kind]
+    def of_kind(self, kind: str) -> list[Any]:
+        """Every event of ``kind``, oldest first."""
+        return [event for event in list(self.events) if event_kind(event) == kind]
 
     def elapsed(self) -> float:
         if self.started is None:
@@ -82,13 +94,16 @@ class JobQueue:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def submit(self, key: str, work: Work, label: str = "") -> Job:
-        """Queue ``work`` under ``key``; an active job with the same key is returned instead."""
+    def submit(self, key: str, work: Work, label: str = "", config: RunConfig | None = None) -> Job:
+        """Queue ``work`` under ``key``; an active job with the same key is returned instead.
+
+        ``config`` is what the job trains, kept on the job for whoever shows it.
+        """
         with self._lock:
             existing = self._jobs.get(key)
             if existing is not None and existing.active:
                 return existing
-            job = Job(key=key, label=label or key, work=work)
+            job = Job(key=key, label=label or key, work=work, config=config)
             self._jobs[key] = job
             self._start_waiting()
             return job
@@ -176,4 +191,4 @@ def submit_training(queue: JobQueue, config: RunConfig, store: Any = None) -> Jo
         report({"kind": "done", "status": result.status, "from_store": from_store})
         return result
 
-    return queue.submit(training_key(config), work, label=config.label())
+    return queue.submit(training_key(config), work, label=config.label(), config=config)

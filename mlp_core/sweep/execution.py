@@ -1,58 +1,47 @@
 """Running a sweep: every run of a spec not yet in the store, each stored the moment it finishes.
 
 Work is cut into *units*: one run each, or, with ``batched``, one stack of runs trained together
-(`mlp_core.engine.batched`). Units go to ``joblib.Parallel``:
+(`mlp_core.sweep.units`). Units go:
 
-- locally, ``jobs`` worker processes (loky), each training one unit at a time with
-  ``torch.set_num_threads(max(1, cores // jobs))`` so that workers do not fight over cores;
-- on a cluster, joblib's Dask backend with a ``dask.distributed.Client(scheduler)``: every Dask
-  worker thread trains one unit at a time.
+- locally, to ``joblib.Parallel``: ``jobs`` worker processes (loky), each training one unit at a
+  time with ``torch.set_num_threads(max(1, cores // jobs))`` so that workers do not fight over cores;
+- on a cluster, to a ``dask.distributed.Client(scheduler)`` as futures (`mlp_core.sweep.cluster`):
+  every Dask worker thread trains one unit at a time.
 
 Either way the results come back to this process, which writes them to its store: **workers need
 the data set (their own ``data/`` or ``$MLP_DATA_DIR``, fetched and verified on first use) but no
 shared store folder**. Interrupting a sweep loses only the units in flight; running it again skips
 everything stored (resume). On Dask, a unit whose worker dies is re-run on another worker by the scheduler
 (up to ``distributed.scheduler.allowed-failures`` times, default 3). A unit that raises is reported
-as failed and the sweep goes on.
+as failed and the sweep goes on. A scheduler that cannot be reached or is lost ends the sweep with a
+`mlp_core.sweep.cluster.ClusterError`; what came back before is stored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-import traceback
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from mlp_core.config import RunConfig
-from mlp_core.data.splits import Split
 from mlp_core.results import RunResult
 from mlp_core.store.run_store import RunStore
 from mlp_core.store.writing import save_or_rescue
+from mlp_core.sweep.cluster import run_units, session
 from mlp_core.sweep.estimate import flops_per_epoch
 from mlp_core.sweep.progress import SweepProgress, Tracker
+from mlp_core.sweep.units import (
+    FixedSplit,
+    SplitProvider,
+    UnitOutcome,
+    plan_units,
+    train_unit,
+)
 
-SplitProvider = Callable[[RunConfig], Split]
-
-
-@dataclass(frozen=True)
-class FixedSplit:
-    """A split provider that gives every run the same data (tests, or a data set of your own)."""
-
-    split: Split
-
-    def __call__(self, config: RunConfig) -> Split:
-        return self.split
-
-
-@dataclass
-class UnitOutcome:
-    """What one unit sends back: its results, or why it failed."""
-
-    configs: list[RunConfig]
-    results: list[RunResult] = field(default_factory=list)
-    error: str | None = None
+__all__ = ["FixedSplit", "SweepProgress", "SweepReport", "plan_rows", "run_sweep", "split_missing"]
 
 
 @dataclass
@@ -79,61 +68,6 @@ def split_missing(
     stored = [config for config in unique if store.contains(config)]
     known = set(stored)
     return stored, [config for config in unique if config not in known]
-
-
-def plan_units(
-    configs: Sequence[RunConfig], batched: bool, pad: bool = False, max_stack: int = 32
-) -> list[list[RunConfig]]:
-    """The units of work: stacks when ``batched`` (see `mlp_core.engine.stack.group_configs`), else runs."""
-    if not batched:
-        return [[config] for config in configs]
-    from mlp_core.engine.stack import group_configs
-
-    return group_configs(configs, pad=pad, max_stack=max_stack)
-
-
-def train_unit(
-    configs: list[RunConfig],
-    device: str | None = None,
-    threads: int | None = None,
-    split_provider: SplitProvider | None = None,
-    train_function: Callable[..., RunResult] | None = None,
-) -> UnitOutcome:
-    """Train one unit in this process (a joblib/Dask task); errors are returned, not raised.
-
-    ``threads=None`` on a Dask worker: the machine's cores divided by the worker's threads.
-    """
-    import torch
-
-    previous = torch.get_num_threads()
-    threads = threads or _dask_worker_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        split = split_provider(configs[0]) if split_provider is not None else None
-        if len(configs) > 1:
-            from mlp_core.engine.batched import train_stack
-
-            return UnitOutcome(configs, train_stack(configs, split=split, device=device))
-        from mlp_core.engine.train import train
-
-        run = train_function or train
-        return UnitOutcome(configs, [run(configs[0], split=split, device=device)])
-    except Exception as error:  # reported by the client; the other units go on
-        summary = traceback.format_exception_only(type(error), error)[-1].strip()
-        return UnitOutcome(configs, error=summary)
-    finally:
-        torch.set_num_threads(previous)
-
-
-def _dask_worker_threads() -> int | None:
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-    except (ImportError, ValueError):
-        return None
-    return max(1, (os.cpu_count() or 1) // max(1, worker.state.nthreads))
 
 
 def run_sweep(
@@ -176,39 +110,42 @@ def run_sweep(
     report : callable, optional
         Receives a `SweepProgress` after each unit.
     """
-    import joblib
-
+    for name, count in (("jobs", jobs), ("threads", 1 if threads is None else threads)):
+        if count < 1:
+            raise ValueError(f"invalid {name}={count!r}: must be >= 1")
     started = time.perf_counter()
     store = store or RunStore()
     stored, missing = split_missing(configs, store)
     cuda = _cuda_here() if device is None else device.startswith("cuda")
     batched = cuda if batched is None else batched
     units = plan_units(missing, batched, pad=cuda, max_stack=max_stack)
-    if jobs < 1:
-        raise ValueError(f"invalid jobs={jobs!r}: must be >= 1")
     if threads is None and scheduler is None:
         threads = max(1, (os.cpu_count() or 1) // jobs)
-    tasks = (
-        joblib.delayed(train_unit)(unit, device, threads, split_provider, train_function)
-        for unit in units
-    )
     tracker = Tracker(units, "cuda" if cuda else "cpu", max(1, jobs), report)
     summary = SweepReport(len(set(configs)), len(stored), 0, 0, [], 0.0)
-    if not units:
-        summary.seconds = time.perf_counter() - started
-        return summary
-    store.check_writable()  # a read-only or full store fails now, not after the first unit
-    if scheduler is None:
-        parallel = joblib.Parallel(n_jobs=jobs, batch_size=1, return_as="generator_unordered")
-        _collect(parallel(tasks), store, summary, tracker)
-    else:
-        from dask.distributed import Client
-
-        with Client(scheduler) as client, joblib.parallel_config(backend="dask", client=client):
-            parallel = joblib.Parallel(n_jobs=-1, batch_size=1, return_as="generator_unordered")
-            _collect(parallel(tasks), store, summary, tracker)
+    if units:
+        store.check_writable()  # a read-only or full store fails now, not after the first unit
+        arguments = (device, threads, split_provider, train_function)
+        with _outcomes(units, arguments, jobs, scheduler) as outcomes:
+            _collect(outcomes, store, summary, tracker)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@contextlib.contextmanager
+def _outcomes(
+    units: list[list[RunConfig]], arguments: tuple[Any, ...], jobs: int, scheduler: str | None
+) -> Iterator[Iterator[UnitOutcome]]:
+    """The units' outcomes as they finish: on ``jobs`` local processes, or on a Dask cluster."""
+    if scheduler is not None:
+        with session(scheduler) as client:
+            yield run_units(client, units, arguments)
+        return
+    import joblib
+
+    workers = min(jobs, len(units))  # never more processes than units (``--jobs 100000``)
+    parallel = joblib.Parallel(n_jobs=workers, batch_size=1, return_as="generator_unordered")
+    yield parallel(joblib.delayed(train_unit)(unit, *arguments) for unit in units)
 
 
 def _cuda_here() -> bool:
@@ -217,7 +154,9 @@ def _cuda_here() -> bool:
     return torch.cuda.is_available()
 
 
-def _collect(outcomes: Any, store: RunStore, summary: SweepReport, tracker: Tracker) -> None:
+def _collect(
+    outcomes: Iterator[UnitOutcome], store: RunStore, summary: SweepReport, tracker: Tracker
+) -> None:
     for outcome in outcomes:
         if outcome.error is not None:
             summary.failed += [f"{config.label()}: {outcome.error}" for config in outcome.configs]

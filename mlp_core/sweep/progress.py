@@ -10,7 +10,8 @@ from mlp_core.config import RunConfig
 from mlp_core.sweep.estimate import DEFAULT_THROUGHPUT, flops_per_epoch
 
 if TYPE_CHECKING:
-    from mlp_core.sweep.execution import SweepReport, UnitOutcome
+    from mlp_core.sweep.execution import SweepReport
+    from mlp_core.sweep.units import UnitOutcome
 
 
 @dataclass

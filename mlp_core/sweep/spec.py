@@ -33,23 +33,38 @@ No torch here: the page reads specs to know which cells a grid should have.
 
 from __future__ import annotations
 
-import itertools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlp_core.config import CONFIG_FIELDS, DEFAULT_LEARNING_RATES, OPTIMIZERS, RunConfig
+from mlp_core.sweep.expansion import AUTO, SHAPE_FACTORS, count_runs, expand, expand_sets
+from mlp_core.sweep.size import SpecTooLarge, check_size
 
 #: Folder of the shipped specs.
 SPEC_DIR = Path(__file__).resolve().parents[2] / "runs" / "sweeps"
-#: `learning_rate` value that means "the rate of `SweepSpec.learning_rates` for this optimizer".
-AUTO = "auto"
 KINDS: tuple[str, ...] = ("grid", "one_at_a_time")
-#: Factors that are not RunConfig fields: ``hidden = (width,) * depth``.
-SHAPE_FACTORS: tuple[str, ...] = ("width", "depth")
+#: Most runs a spec may ask for unless the caller raises the limit (``sweep --max-runs``): the
+#: expansion holds every config in memory (~1.4 kB each) and validates them one by one.
+MAX_RUNS = 100_000
+#: Largest spec file read (bytes): the shipped ones are about 2 kB.
+MAX_SPEC_BYTES = 1_000_000
 SPEC_KEYS = ("name", "description", "seeds", "base", "learning_rates", "sets")
 SET_KEYS = ("name", "kind", "vary", "base", "seeds", "description")
+
+__all__ = [
+    "AUTO",
+    "MAX_RUNS",
+    "SpecTooLarge",
+    "SweepSet",
+    "SweepSpec",
+    "count_runs",
+    "expand",
+    "expand_sets",
+    "load_spec",
+    "parse_spec",
+]
 
 Pairs = tuple[tuple[str, Any], ...]
 
@@ -154,14 +169,23 @@ def _parse_set(index: int, table: Any) -> SweepSet:
     return SweepSet(name, kind, vary, base, seeds, str(table.get("description", "")))
 
 
-def parse_spec(data: dict[str, Any]) -> SweepSpec:
+def parse_spec(data: dict[str, Any], max_runs: int = MAX_RUNS) -> SweepSpec:
     """Build and fully validate a spec from its parsed TOML/JSON table.
+
+    Parameters
+    ----------
+    data : dict
+        The parsed table.
+    max_runs : int
+        Most runs the spec may ask for (counted from its structure, before any expansion).
 
     Raises
     ------
     ValueError
         Naming the set and the field of the first problem: unknown key or field, invalid value,
         duplicate set name, or a run config that `RunConfig` refuses.
+    SpecTooLarge
+        (a ValueError) More than ``max_runs`` runs: the message gives the count and the cost.
     """
     data = _check_keys("spec", data, SPEC_KEYS)
     name = data.get("name")
@@ -192,85 +216,45 @@ def parse_spec(data: dict[str, Any]) -> SweepSpec:
         learning_rates=tuple((key, float(value)) for key, value in rates.items()),
         sets=sets,
     )
+    check_size(spec, max_runs)  # before the expansion below holds every run in memory
     expand_sets(spec)  # every config is validated now, before anything runs
     return spec
 
 
-def load_spec(path: str | Path) -> SweepSpec:
-    """Read and validate a TOML spec; a bare name looks in `SPEC_DIR` (``exercise2`` -> its file)."""
+def load_spec(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
+    """Read and validate a TOML spec; a bare name looks in `SPEC_DIR` (``exercise2`` -> its file).
+
+    Raises
+    ------
+    ValueError
+        The file cannot be read as a spec (missing, a folder, unreadable, not UTF-8 TOML, larger
+        than `MAX_SPEC_BYTES`) or is invalid (see `parse_spec`); the message names the file.
+    """
     path = Path(path)
     if not path.exists() and path.suffix == "" and (SPEC_DIR / f"{path.name}.toml").exists():
         path = SPEC_DIR / f"{path.name}.toml"
+    data = _spec_table(path)
     try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ValueError(f"sweep spec {str(path)!r} not found") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"sweep spec {path.name}: not valid TOML: {error}") from None
-    try:
-        return parse_spec(data)
+        return parse_spec(data, max_runs)
     except ValueError as error:
-        raise ValueError(f"sweep spec {path.name}: {error}") from None
+        kind = SpecTooLarge if isinstance(error, SpecTooLarge) else ValueError
+        raise kind(f"sweep spec {path.name}: {error}") from None
 
 
-def _points(sweep_set: SweepSet) -> list[dict[str, Any]]:
-    """The factor settings of a set: the grid's product, or each factor's values alone."""
-    if not sweep_set.vary:
-        return [{}]
-    if sweep_set.kind == "grid":
-        names = [factor for factor, _ in sweep_set.vary]
-        values = [values for _, values in sweep_set.vary]
-        return [
-            dict(zip(names, combination, strict=True)) for combination in itertools.product(*values)
-        ]
-    return [{factor: value} for factor, values in sweep_set.vary for value in values]
-
-
-def _config(spec: SweepSpec, settings: dict[str, Any], where: str) -> RunConfig:
-    values = dict(settings)
-    width, depth = values.pop("width", None), values.pop("depth", None)
-    if width is not None or depth is not None:
-        hidden = tuple(values.get("hidden", RunConfig().hidden))
-        width = width if width is not None else (hidden[0] if hidden else None)
-        depth = depth if depth is not None else len(hidden)
-        if not isinstance(depth, int) or isinstance(depth, bool) or depth < 0:
-            raise ValueError(f"{where}: invalid depth={depth!r}: an integer >= 0")
-        if depth and not (isinstance(width, int) and not isinstance(width, bool) and width >= 1):
-            raise ValueError(f"{where}: invalid width={width!r}: an integer >= 1")
-        if depth and width is None:
-            raise ValueError(f"{where}: depth={depth} needs a width (the base has no hidden layer)")
-        values["hidden"] = (width,) * depth
-    if values.get("learning_rate") == AUTO:
-        optimizer = values.get("optimizer", RunConfig().optimizer)
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"{where}: invalid optimizer={optimizer!r}: allowed: {', '.join(OPTIMIZERS)}"
-            )
-        values["learning_rate"] = spec.learning_rate_for(optimizer)
+def _spec_table(path: Path) -> dict[str, Any]:
+    """The spec file's parsed table, or a ValueError saying in words why it cannot be read."""
+    where = f"sweep spec {str(path)!r}"
     try:
-        return RunConfig(**values)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{where}: {error}") from None
-
-
-def expand_sets(spec: SweepSpec) -> dict[str, list[RunConfig]]:
-    """The configs of each set, in order (a set's own duplicates removed; sets may overlap)."""
-    expanded: dict[str, list[RunConfig]] = {}
-    for sweep_set in spec.sets:
-        configs: dict[RunConfig, None] = {}
-        seeds = sweep_set.seeds or spec.seeds
-        for point in _points(sweep_set):
-            settings = {**dict(spec.base), **dict(sweep_set.base), **point}
-            replicate_seeds = [settings["seed"]] if "seed" in point else seeds
-            for seed in replicate_seeds:
-                configs[_config(spec, {**settings, "seed": seed}, f"set {sweep_set.name!r}")] = None
-        expanded[sweep_set.name] = list(configs)
-    return expanded
-
-
-def expand(spec: SweepSpec) -> list[RunConfig]:
-    """Every distinct config of the spec, in the order the sets list them."""
-    unique: dict[RunConfig, None] = {}
-    for configs in expand_sets(spec).values():
-        unique.update(dict.fromkeys(configs))
-    return list(unique)
+        if path.is_dir():
+            raise ValueError(f"{where} is a folder, not a TOML file")
+        if path.exists() and path.stat().st_size > MAX_SPEC_BYTES:
+            raise ValueError(f"{where} is {path.stat().st_size:,} bytes (a spec is a few kB)")
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{where} not found") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{where} is not UTF-8 text (byte {error.start})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{where}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ValueError(f"{where} cannot be read: {error.strerror or error}") from None

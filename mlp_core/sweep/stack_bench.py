@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from mlp_core.config import RunConfig
-from mlp_core.data.splits import load_split
+from mlp_core.data.splits import Split, load_split
 from mlp_core.engine.batched import train_stack
 from mlp_core.engine.stack import group_configs
 from mlp_core.engine.train import resolve_device, train
@@ -43,8 +43,11 @@ def bench_sweep(
     width: int = 100,
     epochs: int = 1,
     spec: str = "factorial",
+    split: Split | None = None,
 ) -> dict[str, Any]:
     """Measure one-at-a-time vs stacked throughput and project the factorial's wall time.
+
+    ``split``: the data of every run (default the handout's 54000/6000 split, loaded once).
 
     Returns
     -------
@@ -55,7 +58,7 @@ def bench_sweep(
     """
     torch_device = resolve_device(device)
     configs = [RunConfig(hidden=(width,), epochs=epochs, seed=seed) for seed in range(models)]
-    split = load_split(configs[0])  # loaded once, outside the timings
+    split = split if split is not None else load_split(configs[0])  # outside the timings
     train_stack(configs[:2], split=split, device=torch_device, should_stop=lambda: True)  # warm-up
     report(f"{models} runs of 784-{width}-10, {epochs} epoch(s) each, on {torch_device}")
 
@@ -73,19 +76,8 @@ def bench_sweep(
     report(
         f"ratio: {ratio:.2f}x; largest validation-error difference {100 * difference:.3f} points"
     )
-
-    factorial = expand(load_spec(spec))
-    per_run_flops = flops_per_epoch(configs[0]) * epochs
-    single_rate = models * per_run_flops / single_seconds  # FLOP/s
-    stacked_rate = models * per_run_flops / stacked_seconds
-    pad = torch_device.type == "cuda"
-    factorial_single = sum(flops_per_epoch(c) * c.epochs for c in factorial) / single_rate
-    factorial_stacked = stacked_flops(factorial, pad=pad, max_stack=32) / stacked_rate
-    report(
-        f"projected {spec} ({len(factorial)} runs): one at a time {factorial_single / 60:.1f} min, "
-        f"stacked {factorial_stacked / 60:.1f} min (at the FLOP/s measured here; wider layers "
-        f"run at other rates, so this is a rough figure)"
-    )
+    rate = models * flops_per_epoch(configs[0]) * epochs  # FLOPs of each side's runs
+    projection = project(spec, rate / single_seconds, rate / stacked_seconds, torch_device, report)
     return {
         "device": single[0].provenance.device_name,
         "threads": torch.get_num_threads(),
@@ -98,6 +90,29 @@ def bench_sweep(
         "stacked_runs_per_s": models / stacked_seconds,
         "ratio": ratio,
         "max_error_difference": difference,
+        **projection,
+    }
+
+
+def project(
+    spec: str,
+    single_rate: float,
+    stacked_rate: float,
+    device: torch.device,
+    report: Callable[[str], None],
+) -> dict[str, Any]:
+    """The wall time of sweep ``spec`` at the FLOP/s measured one at a time and stacked (as the
+    runner would group it: padded stacks on CUDA, exact-architecture stacks on the CPU)."""
+    factorial = expand(load_spec(spec))
+    factorial_single = sum(flops_per_epoch(c) * c.epochs for c in factorial) / single_rate
+    pad = device.type == "cuda"
+    factorial_stacked = stacked_flops(factorial, pad=pad, max_stack=32) / stacked_rate
+    report(
+        f"projected {spec} ({len(factorial)} runs): one at a time {factorial_single / 60:.1f} min, "
+        f"stacked {factorial_stacked / 60:.1f} min (at the FLOP/s measured here; wider layers "
+        f"run at other rates, so this is a rough figure)"
+    )
+    return {
         "factorial_runs": len(factorial),
         "factorial_single_s": factorial_single,
         "factorial_stacked_s": factorial_stacked,
