@@ -52,7 +52,7 @@ def _roles(root: str, fingerprint: tuple[int, float]) -> dict[str, str]:
     return {target.stored.key: target.role for target in targets if target.stored is not None}
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=8)  # float16: at most ~4 MB each
 def _weights(root: str, key: str, version: str, sha256: str) -> ModelWeights:
     # Keyed by the checksum too: a replaced entry is read again. Failures raise (never cached).
     return RunStore(Path(root)).load_weights(key, version)[1]
@@ -136,7 +136,7 @@ def pick_models(prefix: str) -> list[Model]:
             "No stored run has its weights yet: the committed runs were stored before runs kept "
             "them. An instructor adds them with `python -m mlp_core weights keep` (`--dry-run` "
             "says which and how long); every run trained on the Train page with up to {limit} "
-            "parameters keeps its weights. Meanwhile the canvas shows what a network would see."
+            "parameters keeps its weights."
         )
         st.info(text.format(limit=count(APP_MAX_PARAMETERS)))
         return []
