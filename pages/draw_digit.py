@@ -14,9 +14,10 @@ import streamlit as st
 
 from mlp_core.data.drawing import DrawingError, EmptyDrawing, ink_of_rgba, to_mnist
 from mlp_core.report import network_views as views
+from mlp_core.weights import ACTIVE_ABOVE
 from ui import network_charts as charts
 from ui import stored_models
-from ui.i18n import N_, _, count, decimal, error_message, percent
+from ui.i18n import N_, _, count, decimal, error_message, number, percent
 from ui.images import upscale
 from ui.router import page_file, require_router
 from ui.stored_models import Model, pick_model, profile, show, test_predictions, test_set
@@ -146,8 +147,13 @@ def inside_section(image: np.ndarray, models: list[Model]) -> None:
     found = profile(model)
     for depth, values in enumerate(outputs[:-1]):
         order = found.orders[depth] if found else np.arange(values.shape[1])
-        title = _("Hidden layer {layer}: {units} units, {active} with output > 0").format(
-            layer=depth + 1, units=count(values.shape[1]), active=count(int((values[0] > 0).sum()))
+        threshold = ACTIVE_ABOVE[weights.activation]
+        title = _("Hidden layer {layer}: {units} units, {active} active (output > {threshold})")
+        title = title.format(
+            layer=depth + 1,
+            units=count(values.shape[1]),
+            active=count(int((values[0] > threshold).sum())),
+            threshold=number(threshold),
         )
         show(charts.activation_grid(values[0], order, title))
     sample = count(views.SAMPLE_SIZE)
