@@ -16,7 +16,7 @@ from mlp_core.config import RunConfig, run_key
 from mlp_core.report import curves
 from mlp_core.store.entry import StoredRun
 from mlp_core.store.jobs import training_key
-from ui import jobs, store
+from ui import jobs, memory, store
 from ui.i18n import handout_quote
 from ui.learning_curves import curves_chart, gap_chart
 from ui.router import page_file, require_router
@@ -208,17 +208,17 @@ if not all_runs:
 version = store.current_code_version()
 labels = {key: label_of(row, version) for key, row in all_runs.items()}
 take_finished_extension(all_runs)
-store.remembered(f"{P}runs", default_keys(all_runs, version))
+memory.remembered(f"{P}runs", default_keys(all_runs, version))
 st.session_state[f"{P}runs"] = [key for key in st.session_state[f"{P}runs"] if key in all_runs]
 picked = st.multiselect("Runs", list(all_runs), format_func=labels.get, key=f"{P}runs")
-store.remember(f"{P}runs")
+memory.remember(f"{P}runs")
 for name, default in (("metric", "error"), ("log", False), ("shade", True)):
-    store.remembered(f"{P}{name}", default)
+    memory.remembered(f"{P}{name}", default)
 metric_column, log_column, gap_column = st.columns(3)
 metric = metric_column.radio("Metric", curves.METRICS, horizontal=True, key=f"{P}metric")
 log_scale = log_column.toggle("Logarithmic y axis", key=f"{P}log")
 shade = gap_column.toggle("Shade the gap between the curves", key=f"{P}shade")
-store.remember(f"{P}metric", f"{P}log", f"{P}shade")
+memory.remember(f"{P}metric", f"{P}log", f"{P}shade")
 
 if picked:
     histories = {labels[key]: all_runs[key].history for key in picked}

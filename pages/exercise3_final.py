@@ -18,26 +18,13 @@ from mlp_core.report.tables import MeasuredResult, interval_text, percent
 from mlp_core.store.entry import StoredRun
 from ui import exercise3, store
 from ui import exercise3_charts as charts
+from ui.exercise3 import published_table, table
 from ui.i18n import handout_quote
-from ui.images import upscale
 from ui.router import require_router
 
 P = "final_"  # session-state prefix of this page
 DATASET = "mnist"  # the published comparison is about MNIST
 DEFAULT_PUBLISHED = ("784-500-300-10", "3-layer NN, 500+300 HU", "784-800-800-10 ReLU net, no reg")
-
-
-def table(frame: pd.DataFrame) -> None:
-    """A frame with its percent columns (``*_pct``) at two decimals."""
-    config = {
-        column: st.column_config.NumberColumn(format="%.2f")
-        for column in frame.columns
-        if str(column).endswith("_pct")
-    }
-    for column, number_format in (("p_value", "%.2g"), ("seconds", "%.0f")):
-        if column in frame.columns:
-            config[column] = st.column_config.NumberColumn(format=number_format)
-    st.dataframe(frame, hide_index=True, column_config=config)
 
 
 def choice_section() -> tuple[model_choice.Candidate | None, list[model_choice.Candidate]]:
@@ -222,7 +209,7 @@ def published_section(results: list, confidence: float, method: str) -> tuple:
             )
         st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
     frame = tables.comparison_frame(results, shown, confidence, method)
-    table(frame)
+    published_table(frame)
     return frame, chart, sentences
 
 
@@ -240,26 +227,7 @@ def errors_section(run, labels, images, confidence: float, method: str) -> tuple
     right.altair_chart(figures["Per-class error"], width="stretch")
     with st.expander("Per-class errors as a table"):
         table(per_class)
-    left, middle, right = st.columns(3)
-    wanted = left.selectbox("True class", ["all", *names], key=f"{P}gallery_class")
-    order = middle.radio(
-        "Order", ["most confident first", "least confident first"], key=f"{P}order"
-    )
-    limit = right.slider("Images", 6, 60, 24, step=6, key=f"{P}gallery_limit")
-    true_class = None if wanted == "all" else names.index(wanted)
-    gallery = final_tables.misclassified(
-        labels, run.predictions, run.confidence, limit, order.startswith("most"), true_class
-    )
-    if gallery.empty:
-        st.info("No misclassified test image of this class.")
-    else:
-        st.image(
-            [upscale(images[index], 3) for index in gallery["index"]],
-            caption=[
-                f"#{index}: {names[true]} → {names[predicted]} ({final_tables.confidence_text(confidence_)})"
-                for index, true, predicted, confidence_ in gallery.itertuples(index=False)
-            ],
-        )
+    exercise3.gallery_section(run, labels, images, names, P)
     matrix = confusion.pivot(index="true", columns="predicted", values="count").loc[names, names]
     tables = {"Confusion matrix": matrix.reset_index(), "Per-class error": per_class}
     return tables, figures

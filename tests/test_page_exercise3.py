@@ -145,3 +145,9 @@ def test_report_zip_holds_every_file_its_readme_lists(app):
     ):
         assert expected in listed
     assert any(button.key == f"{P}download" for button in app.get("download_button"))
+
+
+def test_published_table_shows_the_readers_columns_and_no_none(app):
+    [table] = [frame for frame in app.dataframe if "p_value" in frame.value.columns]
+    assert list(table.value.columns) == exercise3.PUBLISHED_FIRST
+    assert table.proto.placeholder == "—"  # a published row has no interval: "—", not "None"

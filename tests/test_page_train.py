@@ -143,8 +143,9 @@ def test_a_malformed_job_in_the_url_is_ignored(store: RunStore) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("train_hidden", "500,abc", "invalid hidden layer width 'abc'"),
-        ("train_hidden", "500,0", "invalid hidden layer width '0'"),
+        ("train_hidden", "500,abc", "“abc” is not a layer width"),
+        ("train_hidden", "500,0", "“0” is not a layer width"),
+        ("train_hidden", "500,,300", "Two commas with nothing between them"),
         ("train_split", "test", "early stopping needs a validation set"),
     ],
 )
@@ -160,6 +161,64 @@ def test_invalid_input_is_explained_and_start_disabled(
     at.run()
     assert not at.exception
     assert message in texts(at.error)
+    assert at.button(key="train_start_disabled").disabled
+
+
+def test_a_trailing_comma_in_the_widths_is_accepted(store: RunStore) -> None:
+    at = open_train_page()
+    at.text_input(key="train_hidden").set_value("500,300,").run()
+    assert not at.error
+    assert "784-500-300-10" in texts(at.markdown)  # the estimate names the architecture
+    assert at.button(key="train_start").disabled is False
+
+
+def column_of(at: AppTest, key: str) -> int:
+    """Index of the form column holding the widget ``key``."""
+    for index, column in enumerate(at.columns):
+        if any(getattr(node, "key", None) == key for node in _walk(column)):
+            return index
+    raise AssertionError(f"no column holds {key}")
+
+
+def _walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _walk(child)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "train_learning_rate",
+            1000.0,
+            "invalid learning_rate=1000.0: must be a number in (0, 100]",
+        ),
+        ("train_weight_decay", -1.0, "invalid weight_decay=-1.0: must be a number in [0, 1]"),
+        ("train_learning_rate", 0.0, "invalid learning_rate=0.0"),  # an emptied box reads 0
+        ("train_epochs", 0, "invalid epochs=0: must be >= 1"),
+        ("train_validation_size", 59999, "at least 30,000 of the 60,000 training images"),
+    ],
+)
+def test_out_of_range_value_is_refused_under_its_widget(
+    store: RunStore, key: str, value: float, message: str
+) -> None:
+    """The stored handout run is not offered in place of the refused config (the old widgets
+    kept their last valid value and said "already in the run store")."""
+    store.save(fake_result(RunConfig(), {name: [0.1] for name in (
+        "epoch", "train_loss", "train_error", "eval_loss", "eval_error", "learning_rate",
+        "seconds")}))  # fmt: skip
+    at = open_train_page()
+    assert "already in the run store" in texts(at.success)
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    errors = [element for element in at.error if message in element.value]
+    assert errors, texts(at.error)
+    column = column_of(at, key)
+    assert any(message in str(getattr(node, "value", "")) for node in _walk(at.columns[column]))
+    assert at.number_input(key=key).value == value  # the widget shows what was refused
+    assert "already in the run store" not in texts(at.success)
+    assert "1 field above is refused" in texts(at.error)
     assert at.button(key="train_start_disabled").disabled
 
 

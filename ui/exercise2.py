@@ -1,4 +1,5 @@
-"""Helpers of the exercise-2 page: exports, the table of all runs, curves, queueing missing runs.
+"""Helpers of the exercise-2 page: exports, curves, queueing missing runs (its tables of runs:
+`ui.exercise2_runs`; its seeds: `ui.exercise2_seeds`).
 
 `mlp_core` never imports streamlit; these functions do, and read the store only through `ui.store`.
 Session-state keys carry the page's prefix ``ex2_``.
@@ -22,13 +23,8 @@ from ui.learning_curves import curves_chart
 P = "ex2_"  # session-state prefix of the page
 CELL_TABLE = ["optimizer", "learning_rate", "activation", "hidden", "epochs", "stopping", "status"]
 CELL_TABLE += ["n", "n_diverged", "mean_error", "std_error", "best_key"]
-TABLE_COLUMNS = [
-    "status", "split", "hidden", "activation", "optimizer", "learning_rate", "epochs", "stopping",
-    "seed", "eval_error", "best_eval_error", "best_epoch", "epochs_run", "seconds", "device_name",
-    "date", "code_version", "key",
-]  # fmt: skip
 PERCENT_COLUMNS = ("mean_error", "std_error", "eval_error", "best_eval_error", "best_error")
-PERCENT_COLUMNS += ("worst_error", "range")
+PERCENT_COLUMNS += ("worst_error", "range", "sem_error")
 
 
 @st.cache_data(show_spinner=False)
@@ -87,44 +83,6 @@ def learning_rate_note(sets: dict[str, list[RunConfig]]) -> str:
             "that rate, where they learn far too slowly."
         )
     return text
-
-
-def stopping_configs(sets: dict[str, list[RunConfig]]) -> tuple[RunConfig, RunConfig, RunConfig]:
-    """(the handout's fixed 20 epochs, fixed for longer, patience) from the exercise 2 spec."""
-    by_rule = {config.stopping: config for config in sets["stopping"]}
-    return sets["seeds"][0], by_rule["fixed"], by_rule["patience"]
-
-
-def table_section(index: pd.DataFrame) -> str | None:
-    """Filterable, sortable table of every stored run (the store's ``index``); returns the key of a
-    clicked row."""
-    st.subheader("All runs")
-    table = index[[column for column in TABLE_COLUMNS if column in index]]
-    for column, name in zip(
-        st.columns(4), ("split", "optimizer", "activation", "status"), strict=True
-    ):
-        chosen = column.multiselect(name, sorted(table[name].dropna().unique()), key=f"{P}f_{name}")
-        if chosen:
-            table = table[table[name].isin(chosen)]
-    text = st.text_input("Hidden layers contain", key=f"{P}f_hidden", placeholder="e.g. 300")
-    if text:
-        table = table[table["hidden"].str.contains(text, regex=False)]
-    shown = in_percent(table).sort_values("eval_error", na_position="last")
-    event = st.dataframe(
-        shown, hide_index=True, on_select="rerun", selection_mode="single-row", key=f"{P}table",
-        column_config={
-            "eval_error": st.column_config.NumberColumn("error %", format="%.2f"),
-            "best_eval_error": st.column_config.NumberColumn("best error %", format="%.2f"),
-        },
-    )  # fmt: skip
-    st.caption(
-        f"{len(table)} runs, errors in %. Click a column header to sort, a row for its learning "
-        "curves (below the tabs). Diverged runs have no error; their status says so."
-    )
-    csv_download(shown, "runs", "Shown runs as CSV")
-    rows = event.selection.rows if event else []
-    key = shown.iloc[rows[0]]["key"] if rows else None
-    return key if new_selection("table", key) else None
 
 
 def new_selection(source: str, value: object) -> bool:

@@ -1,4 +1,4 @@
-"""Cached reading of the run store for pages, and widget values that survive page switches.
+"""Cached reading of the run store for pages (widget memory lives in `ui.memory`).
 
 Reading hundreds of ``summary.json`` files on every rerun would make pages sluggish, so the readers
 here are cached on the store's fingerprint (entry count, newest change): a new run invalidates them.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -91,21 +90,3 @@ def cost_estimate(config: RunConfig) -> tuple[float, float, int]:
     flops = throughput(entries, name, device)
     total = estimate_seconds(config, flops, device)
     return total / config.epochs, total, basis
-
-
-def remembered(key: str, default: Any) -> None:
-    """Give widget ``key`` its last value, even after the user visited another page.
-
-    Streamlit forgets a widget's state when a run does not draw it (any other page); a shadow copy
-    under ``"_saved_" + key`` brings it back. Call before creating the widget (without ``value=``),
-    and `remember` after.
-    """
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(f"_saved_{key}", default)
-
-
-def remember(*keys: str) -> None:
-    """Save the current value of widgets ``keys`` for `remembered`."""
-    for key in keys:
-        if key in st.session_state:
-            st.session_state[f"_saved_{key}"] = st.session_state[key]

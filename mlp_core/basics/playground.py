@@ -1,8 +1,7 @@
-"""The handout's section 1.4 network and section 1.6 optimization loop, made observable.
+"""The handout's section 1.6 optimization loop, made observable.
 
-`NeuralNetwork` is the handout's class (``flatten`` + ``linear_relu_stack``, so parameter names read
-``linear_relu_stack.0.weight`` as in the handout) with editable hidden widths. `train_loop` and
-`test_loop` are the handout's loops; instead of printing they hand their lines and numbers to a
+It trains the section 1.4 network (`mlp_core.basics.network.NeuralNetwork`, re-exported here).
+`train_loop` and `test_loop` are the handout's loops; instead of printing they hand their lines and numbers to a
 ``report`` callback, and the training loop polls ``should_stop`` after every batch so that a worker
 running it (see ``mlp_core.store.jobs``) can be stopped. `run_playground` is the whole section 1.6 script.
 """
@@ -18,6 +17,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from mlp_core.basics.network import NeuralNetwork as NeuralNetwork
 from mlp_core.config import DATASETS
 from mlp_core.data import splits
 
@@ -30,37 +30,6 @@ LOSSES: dict[str, str] = {
     "nll": "nn.NLLLoss() after nn.LogSoftmax(dim=1)",
     "mse": "nn.MSELoss() between the 10 outputs and the one-hot target",
 }
-
-
-class NeuralNetwork(nn.Module):
-    """The handout's network: Flatten, then Linear/ReLU pairs, then Linear to 10 logits.
-
-    Parameters
-    ----------
-    hidden : tuple of int
-        Hidden widths; the handout's is ``(512, 512)``, i.e. 784-512-512-10.
-
-    Examples
-    --------
-    >>> NeuralNetwork((512, 512))(torch.rand(3, 28, 28)).shape
-    torch.Size([3, 10])
-    """
-
-    def __init__(self, hidden: tuple[int, ...] = (512, 512)) -> None:
-        super().__init__()
-        self.flatten = nn.Flatten()
-        layers: list[nn.Module] = []
-        width_in = 28 * 28
-        for width_out in hidden:
-            layers += [nn.Linear(width_in, width_out), nn.ReLU()]
-            width_in = width_out
-        layers.append(nn.Linear(width_in, 10))
-        self.linear_relu_stack = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits (batch, 10) of images (batch, 28, 28) or (batch, 1, 28, 28)."""
-        x = self.flatten(x)
-        return self.linear_relu_stack(x)
 
 
 @dataclass(frozen=True)

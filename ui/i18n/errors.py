@@ -28,6 +28,10 @@ MESSAGES: dict[str, str] = {
     ),
     "config.learning_rate": N_("invalid {field}={value}: must be a number in (0, 100]"),
     "config.weight_decay": N_("invalid {field}={value}: must be a number in [0, 1]"),
+    "config.validation_size": N_(
+        "invalid {field}={value}: must be an integer from {low} to {high}, so that at least "
+        "{kept} of the {total} training images are left to train on"
+    ),
     "config.test_stopping": N_(
         "invalid {field}={value}: early stopping needs a validation set; with split='test' the "
         "test set may not be used for any choice: pick the epoch count on a validation run and "

@@ -1,0 +1,122 @@
+"""Each page reads as its language: in Spanish no English sentence is left, in English no Spanish
+one, and no label is shown word for word alike in both (issue 15's "reads as Spanish" test).
+
+The checks are `visible_text.foreign_sentences` and `visible_text.untranslated_texts` on every
+visible text of the page under AppTest (``?lang=es`` and ``?lang=en``), code blocks left out. To
+cover another page, add it to `PAGES` with the words it may show alike (and, for a state that
+shows more text, a test like the ones below that acts on the page in both languages). A technical
+word both languages write alike goes in `visible_text.ALLOWED`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from app_pages import ROOT, open_app_page
+from streamlit.testing.v1 import AppTest
+from visible_text import ALLOWED, Text, foreign_sentences, untranslated_texts, visible_texts
+
+#: The pages checked, by file name (pages/<name>.py), each with the words it may show alike in
+#: both languages beyond `visible_text.ALLOWED` (data shown as it is, e.g. a file's own columns).
+PAGES: dict[str, frozenset[str]] = {
+    "home": frozenset(),
+    "basics_tensors": frozenset(),
+    "basics_data": frozenset({"file", "label"}),  # the columns of the annotations CSV
+    "basics_transforms": frozenset(),
+    "basics_network": frozenset(),
+    "basics_autograd": frozenset(),
+    "basics_optimization": frozenset(),
+}
+
+Action = Callable[[AppTest], None]
+
+
+def page_texts(page: str, language: str, act: Action | None = None) -> list[Text]:
+    """The visible texts of ``page`` in ``language``, after ``act`` (widget changes) if given."""
+    at = open_app_page(ROOT / "pages" / f"{page}.py", {"lang": language})
+    if act is not None:
+        act(at)
+        assert not at.exception, [exception.value for exception in at.exception]
+    return visible_texts(at)
+
+
+def assert_reads_as_its_language(page: str, act: Action | None = None) -> None:
+    allowed = ALLOWED | PAGES[page]
+    spanish, english = page_texts(page, "es", act), page_texts(page, "en", act)
+    assert not foreign_sentences(spanish, "es", allowed), "English left on the Spanish page"
+    assert not foreign_sentences(english, "en", allowed), "Spanish on the English page"
+    assert not untranslated_texts(spanish, english, allowed), "shown alike in both languages"
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_reads_as_its_language(page: str, fashion_mnist: str) -> None:
+    assert_reads_as_its_language(page)
+
+
+# -- states that show more text ---------------------------------------------------------------
+
+
+def test_tensor_validation_messages_read_as_their_language() -> None:
+    def type_bad_values(at: AppTest) -> None:
+        at.text_input(key="tensors_data").input("[[1, 2], [3]]")
+        at.text_input(key="tensors_shape").input("0, 3")
+        at.text_input(key="tensors_attr_shape").input("1, 2, 3, 4, 5")
+        at.run()
+        assert len(at.error) == 3
+
+    assert_reads_as_its_language("basics_tensors", type_bad_values)
+
+
+def test_gradient_check_warning_reads_as_its_language() -> None:
+    def large_step(at: AppTest) -> None:
+        at.select_slider(key="autograd_epsilon").set_value(1e-1).run()
+        assert at.warning
+
+    assert_reads_as_its_language("basics_autograd", large_step)
+
+
+def test_a_long_playground_run_warning_reads_as_its_language(fashion_mnist: str) -> None:
+    def long_run(at: AppTest) -> None:
+        at.number_input(key="optim_epochs").set_value(20)
+        at.number_input(key="optim_train_size").set_value(10000).run()
+        assert at.warning
+
+    assert_reads_as_its_language("basics_optimization", long_run)
+
+
+# -- the checks can fail -------------------------------------------------------------------------
+
+
+def test_an_english_sentence_on_the_spanish_page_is_found() -> None:
+    texts = [
+        Text("Markdown", "Cada época consta de un bucle de entrenamiento y un bucle de test."),
+        Text("Info", "Press **Train** to run the loop with these settings."),
+        Text("Selectbox.label", "Keeping the dtype"),
+    ]
+    found = foreign_sentences(texts, "es")
+    assert [line.split(":")[0] for line in found] == ["Info", "Selectbox.label"]
+
+
+def test_a_spanish_sentence_on_the_english_page_is_found() -> None:
+    texts = [Text("Caption", "Se omiten los listados de código del boletín.")]
+    assert foreign_sentences(texts, "en")
+    # The handout's Spanish title quoted on an English page is a quotation, not a slip.
+    assert not foreign_sentences([Text("Caption", "Handout: *Memoria compartida en CPU*")], "en")
+
+
+def test_code_numbers_identifiers_and_allowed_terms_are_not_prose() -> None:
+    texts = [
+        Text("Markdown", "Un `torch.Tensor` es un array de `NumPy` que vive en una GPU."),
+        Text("Caption", "`x_data: tensor of the rows` (float32)"),
+        Text("Selectbox.option", "torch.float64"),
+        Text("Dataframe.header", "Ankle Boot"),
+    ]
+    assert not foreign_sentences(texts, "es")
+    assert not untranslated_texts(texts[1:], texts[1:])  # nothing of them is prose
+
+
+def test_a_label_shown_alike_in_both_languages_is_found() -> None:
+    spanish = [Text("NumberInput.label", "Seed"), Text("Subheader", "Hiperparámetros")]
+    english = [Text("NumberInput.label", "Seed"), Text("Subheader", "Hyperparameters")]
+    assert untranslated_texts(spanish, english) == ["NumberInput.label: 'Seed'"]
