@@ -80,7 +80,9 @@ def test_menu_is_translated_and_deep_links_stay(session_language) -> None:
 
 
 def test_every_registered_error_code_has_its_translatable_template() -> None:
-    import mlp_core.config  # noqa: F401  (registers its codes)
+    import mlp_core.config
+    import mlp_core.data.drawing
+    import mlp_core.store.errors  # noqa: F401
 
     assert errors.TEMPLATES, "no mlp_core error code registered"
     for code, english in errors.TEMPLATES.items():

@@ -93,17 +93,21 @@ def _test_set(dataset: str, root: str) -> tuple[np.ndarray, np.ndarray] | str:
     return labels.astype(np.int64), images
 
 
-def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
+def test_set(
+    dataset: str, needed_by: str = "paired tests, the confusion matrix and the gallery"
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(labels (10000,) int64, images (10000, 28, 28) uint8) of the official test set, or None
-    with a warning drawn when the data are not available here."""
+    with a warning drawn when the data are not available here (saying what ``needed_by`` them).
+
+    Read with NumPy, never torch (shared by exercise 3 and the Draw a digit page)."""
     from mlp_core.data.files import data_root
 
     with st.spinner(f"Reading the {dataset} test images (fetched once per server)..."):
         found = _test_set(dataset, str(data_root().resolve()))
     if isinstance(found, str):
         st.warning(
-            f"The {dataset} test images are not available here ({found}): paired tests, the "
-            "confusion matrix and the gallery need them. Run `python -m mlp_core data`."
+            f"The {dataset} test images are not available here ({found}): {needed_by} need "
+            "them. Run `python -m mlp_core data`."
         )
         return None
     return found

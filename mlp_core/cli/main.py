@@ -22,6 +22,7 @@ from mlp_core.cli import (
     runs,
     sweep,
     train,
+    weights,
 )
 from mlp_core.cli.flags import Parser
 from mlp_core.data.files import DataError
@@ -30,7 +31,7 @@ from mlp_core.store.errors import StoreError
 from mlp_core.sweep.cluster import ClusterError
 
 #: Command modules, in the order ``--help`` lists them; each has ``register(commands)``.
-COMMANDS = (train, runs, data, bench, sweep, replicate, baseline, device_check)
+COMMANDS = (train, runs, data, bench, sweep, replicate, baseline, device_check, weights)
 #: Subcommands of ``runs`` (which alone lists the store): ``runs merge ARCHIVE``.
 RUNS_COMMANDS = (merge,)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mlp_core.errors import Coded, register
+
 
 class StoreError(RuntimeError):
     """The run store cannot do what was asked; the message says why and what to do."""
@@ -45,3 +47,27 @@ class CorruptEntry(StoreError):
     def __init__(self, message: str, identity: tuple[int, int] | None = None) -> None:
         super().__init__(message)
         self.identity = identity
+
+
+MESSAGES = register(
+    {
+        "weights.none": "run {run} was stored without its weights",
+        "weights.missing": "run {run}: summary.json records weights but weights.npz is missing",
+        "weights.checksum": (
+            "run {run}: weights.npz does not match the checksum in summary.json (changed or "
+            "damaged since it was stored), so it is not used"
+        ),
+        "weights.file": "run {run}: weights.npz cannot be used: {problem}",
+        "weights.no_run": "no run {key} in the store {root} (or a corrupt one)",
+        "weights.unreadable": "cannot read the run {key}: {reason}",
+    }
+)
+
+
+class WeightsUnavailable(Coded, StoreError):
+    """A stored run's weights cannot be used: stored without them, or their file fails its checks
+    (codes ``weights.*``: `MESSAGES`).
+
+    The run's predictions are not affected (they have their own checksum); the message names the
+    run and the reason.
+    """
