@@ -33,13 +33,18 @@ navigation = st.navigation(
             page("basics_autograd.py", _("1.5 Autograd"), ":material/functions:"),
             page("basics_optimization.py", _("1.6 Optimization loop"), ":material/trending_down:"),
         ],
-        _("MNIST task"): [page("train.py", _("Train the MLP"), ":material/model_training:")],
+        _("MNIST task"): [
+            page("train.py", _("Train the MLP"), ":material/model_training:"),
+            page("draw_digit.py", _("Draw a digit"), ":material/draw:"),
+            page("network_learned.py", _("What the network learned"), ":material/scatter_plot:"),
+        ],
         _("Exercises"): [
             page("exercise1_curves.py", _("1 · Learning curves"), ":material/show_chart:"),
             page("exercise2_sweep.py", _("2 · Hyperparameter sweep"), ":material/grid_view:"),
             page("exercise3_final.py", _("3 · Final classifier"), ":material/verified:"),
         ],
-    }
+    },
+    expanded=True,  # 13 pages: the default folds the menu after ten behind "View 3 more"
 )
 language_switch()
 navigation.run()

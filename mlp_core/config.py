@@ -72,6 +72,10 @@ CODE_VERSION = "2"
 #: Official MNIST / Fashion-MNIST sizes: 60000 training images, 10000 test images.
 TRAIN_SIZE = 60000
 TEST_SIZE = 10000
+#: At most half of the official training images may be held out for validation, so that a
+#: validation run always trains on at least 30000 images (the handout holds out 6000). A larger
+#: share would leave a network that has seen too few images to say anything about the handout's.
+MAX_VALIDATION_SIZE = TRAIN_SIZE // 2
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,8 @@ class RunConfig:
     split_seed : int >= 0
         Seeds the train/validation partition (shared by all runs so that they are comparable).
     validation_size : int
-        Images held out for validation when ``split == "validation"`` (1 .. 59999).
+        Images held out for validation when ``split == "validation"``: 1 .. `MAX_VALIDATION_SIZE`
+        (30000), so that at least half of the 60000 training images are trained on.
     """
 
     dataset: str = "mnist"
@@ -238,6 +243,10 @@ MESSAGES = register(
         ),
         "config.learning_rate": "invalid {field}={value}: must be a number in (0, 100]",
         "config.weight_decay": "invalid {field}={value}: must be a number in [0, 1]",
+        "config.validation_size": (
+            "invalid {field}={value}: must be an integer from {low} to {high}, so that at least "
+            "{kept} of the {total} training images are left to train on"
+        ),
         "config.test_stopping": (
             "invalid {field}={value}: early stopping needs a validation set; with split='test' "
             "the test set may not be used for any choice: pick the epoch count on a validation "
@@ -303,7 +312,12 @@ def validate(config: RunConfig) -> None:
     _check_fraction("input_dropout", config.input_dropout)
     _check_int("seed", config.seed, 0, 2**31 - 1)
     _check_int("split_seed", config.split_seed, 0, 2**31 - 1)
-    _check_int("validation_size", config.validation_size, 1, TRAIN_SIZE - 1)
+    size = config.validation_size
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_VALIDATION_SIZE:
+        _fail(
+            "validation_size", "validation_size", size, low=1, high=MAX_VALIDATION_SIZE,
+            kept=TRAIN_SIZE - MAX_VALIDATION_SIZE, total=TRAIN_SIZE,
+        )  # fmt: skip
     if config.split == "test" and config.stopping == "patience":
         _fail("test_stopping", "stopping", config.stopping)
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from mlp_core.config import RunConfig
+from mlp_core.weights import ModelWeights
 
 #: Columns of a history (`RunResult.history`), one value per finished epoch, with their units.
 HISTORY_COLUMNS: tuple[str, ...] = (
@@ -272,10 +273,14 @@ class RunResult(RunSummary):
         Predicted class of the kept model on each evaluation image, in the split's order.
     confidence : ndarray of float16, shape (eval_size,)
         Softmax probability of the predicted class.
+    weights : ModelWeights or None
+        The kept model's weights (float32 from the trainer; float16 as the store keeps them), or
+        None: results read from the store come without them (`RunStore.load_weights` reads them).
     """
 
     predictions: np.ndarray
     confidence: np.ndarray
+    weights: ModelWeights | None = None
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready dict of everything but the arrays (`RunSummary.to_dict`)."""

@@ -67,7 +67,8 @@ def gallery_section(name: str, training_data: Any, labels_map: dict[int, str]) -
                 st.columns(3), gallery["samples"][3 * row : 3 * row + 3], strict=True
             ):
                 pixels = (img.squeeze() * 255).round().to(torch.uint8)
-                column.image(upscale(pixels, 4), caption=f"{labels_map[label]} (#{index})")
+                caption = f"{labels_map[label]} (#{index})"
+                column.image(upscale(pixels, 4), caption=caption, width=112)  # equal tiles
 
 
 def loader_section(training_data: Any, labels_map: dict[int, str]) -> None:

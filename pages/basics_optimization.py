@@ -16,7 +16,7 @@ from mlp_core.basics.playground import (
     train_loop,
 )
 from mlp_core.basics.script import playground_script
-from mlp_core.report.stats import wilson_interval
+from mlp_core.report.intervals import wilson_interval
 from mlp_core.store.jobs import Job, JobQueue
 from ui import jobs
 from ui.basics import header, section, source_without_docstrings

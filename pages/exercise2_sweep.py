@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mlp_core.report import analysis, curves
+from mlp_core.report import analysis, curves, replication, study
 from ui import exercise2_charts as charts
 from ui import store
 from ui.exercise2 import (
@@ -24,28 +24,36 @@ from ui.exercise2 import (
     learning_rate_note,
     new_selection,
     spec_sets,
-    stopping_configs,
-    table_section,
 )
-from ui.i18n import handout_quote
+from ui.exercise2_runs import coordinates_section, table_section
+from ui.exercise2_seeds import replication_section
+from ui.i18n import N_, _, count, handout_quote
 from ui.learning_curves import curves_chart
 from ui.router import require_router
 
 OPTIMIZER_ORDER = ["sgd", "adadelta", "adagrad", "adam", "sgd_momentum", "adamw", "rmsprop"]
 ACTIVATION_ORDER = ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu"]
-TABS = ["Heatmaps", "Factors", "Trends", "Stopping", "All runs", "Run a missing cell"]
+TABS = [
+    N_("Heatmaps"), N_("All factors"), N_("Factors"), N_("Trends"), N_("Stopping"), N_("All runs"),
+    N_("Run a missing cell"),
+]  # fmt: skip
 
 
-def heatmap_section(cells: pd.DataFrame) -> str | None:
-    """The width x depth heatmaps; returns the store key of a clicked stored cell."""
-    st.subheader("Validation error: width × depth, by optimizer and activation")
+def heatmap_section(cells: pd.DataFrame, frame: pd.DataFrame) -> str | None:
+    """The width x depth heatmaps and the seeds' verdicts; returns the key of a clicked cell."""
+    st.subheader(_("Validation error: width × depth, by optimizer and activation"))
+    judged = replication.compare_with_best(cells)
+    verdicts = dict(zip(judged["cell"], judged["verdict"], strict=True))
+    cells = cells.assign(verdict=[verdicts.get(cell, "") for cell in cells["cell"]])
     has_data = cells.groupby(["optimizer", "activation"])["status"].transform(
         lambda status: (status != "missing").any()
     )
-    every = st.toggle("Show every panel of the factorial, empty ones too", True, key=f"{P}panels")
+    every = st.toggle(
+        _("Show every panel of the factorial, empty ones too"), True, key=f"{P}panels"
+    )
     shown = (cells if every else cells[has_data]).reset_index(drop=True)
     if shown.empty:
-        st.info("No cell of the grid is stored yet.")
+        st.info(_("No cell of the grid is stored yet."))
         return None
     rows = [name for name in OPTIMIZER_ORDER if name in set(shown["optimizer"])]
     columns = [name for name in ACTIVATION_ORDER if name in set(shown["activation"])]
@@ -55,12 +63,17 @@ def heatmap_section(cells: pd.DataFrame) -> str | None:
     )
     stored = int((shown["status"] != "missing").sum())
     st.caption(
-        f"{stored} of {len(shown)} cells stored (grey dashed: not run yet; dark: diverged). Each "
-        "value is the mean validation error (%) over the stored seeds; one colour scale "
-        "(logarithmic) for every panel. Click a cell for its learning curves (below the tabs), or "
-        "to queue it when it is missing."
+        _(
+            "{stored} of {total} cells stored (grey dashed: not run yet; dark: diverged). Each "
+            "value is the mean validation error (%) over the cell's stored seeds; its tooltip "
+            "lists them, with their spread. One colour scale (logarithmic) for every panel. Red "
+            "outline: the best cell with two or more seeds; dashed: cells indistinguishable from "
+            "it (see below). Click a cell for its learning curves (below the tabs), or to queue "
+            "it when it is missing."
+        ).format(stored=count(stored), total=count(len(shown)))
     )
-    downloads(chart, "heatmaps", in_percent(shown, ["depth", "width", *CELL_TABLE]))
+    downloads(chart, "heatmaps", in_percent(shown, ["depth", "width", *CELL_TABLE, "verdict"]))
+    replication_section(judged, frame)
     picked = (event.selection.get(charts.CELL_SELECTION) or []) if event else []
     clicked = int(picked[0]["cell_id"]) if picked else None
     if not new_selection("heatmap", clicked) or clicked is None:
@@ -68,27 +81,14 @@ def heatmap_section(cells: pd.DataFrame) -> str | None:
     cell = shown.iloc[clicked]
     if cell["status"] == "missing":
         st.session_state[f"{P}launch_cell"] = (cell["cell"], 0)
-        st.info("That cell is not stored yet: queue it in the tab **Run a missing cell**.")
+        st.info(_("That cell is not stored yet: queue it in the tab **Run a missing cell**."))
         return None
     return cell["best_key"]
 
 
 def factors_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> None:
     st.subheader("Which factors matter most")
-    grid = analysis.summarize(frame, sets["width_x_depth"])
-    fixed, long, patience = stopping_configs(sets)
-    stopping = analysis.stopping_table(frame, fixed, long, patience).iloc[:3]  # not hindsight
-    labels = [f"fixed {fixed.epochs}", f"fixed {long.epochs}", f"patience {patience.patience}"]
-    stopping = stopping.rename(columns={"eval_error": "mean_error"}).assign(stopping_rule=labels)
-    ranges = analysis.factor_ranges(
-        {
-            "optimizers": ("optimizer", analysis.summarize(frame, sets["optimizers"])),
-            "activations": ("activation", analysis.summarize(frame, sets["activations"])),
-            "depth (mean over widths)": ("depth", analysis.level_means(grid, "depth")),
-            "width (mean over depths)": ("width", analysis.level_means(grid, "width")),
-            "stopping": ("stopping_rule", stopping),
-        }
-    )
+    ranges = study.one_factor_ranges(frame, sets)
     left, right = st.columns(2)
     with left:
         if ranges.empty:
@@ -98,8 +98,8 @@ def factors_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) ->
             st.altair_chart(chart, width="stretch")
             downloads(chart, "factor_ranges", in_percent(ranges))
     with right:
-        finished = factorial[factorial["status"] == "finished"]
-        source = factorial if finished[["optimizer", "activation"]].nunique().max() > 1 else grid
+        grid = analysis.summarize(frame, sets["width_x_depth"])
+        source, is_factorial = study.variance_source(factorial, grid)
         done = source[source["status"] == "finished"]
         factors = [factor for factor in analysis.FACTORS if done[factor].nunique() > 1]
         shares = analysis.variance_explained(source, factors)
@@ -109,7 +109,7 @@ def factors_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) ->
                 "of the width × depth grid are stored so far."
             )
         else:
-            which = "the factorial" if source is factorial else "the Adam/ReLU grid"
+            which = "the factorial" if is_factorial else "the Adam/ReLU grid"
             title = f"Share of variance in {which} ({len(done)} cells)"
             chart = charts.share_chart(shares, title)
             st.altair_chart(chart, width="stretch")
@@ -137,29 +137,10 @@ def trends_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> 
             "deviation): differences smaller than that are within noise. Error bars are ± one "
             "standard deviation where a cell has several seeds."
         )
-    grid = analysis.summarize(frame, sets["width_x_depth"])
-    optimizers = analysis.summarize(frame, sets["optimizers"] + sets["handout_learning_rate"])
-    starved = set(analysis.summarize(frame, sets["handout_learning_rate"])["cell"])
-    optimizers["learning_rate_rule"] = [
-        "handout 1e-3" if cell in starved else "own rate" for cell in optimizers["cell"]
-    ]
-    activations = analysis.summarize(frame, sets["activations"])
-    figures = {
-        "error_vs_width": charts.trend_chart(
-            grid, "width", "neurons per layer", "depth", "hidden layers",
-            "Error vs width, one line per depth (Adam, ReLU)",
-        ),
-        "error_vs_depth": charts.trend_chart(
-            grid, "depth", "hidden layers", "width", "neurons",
-            "Error vs depth, one line per width (Adam, ReLU)",
-        ),
-        "optimizers": charts.level_chart(
-            optimizers, "optimizer", "Optimizers (ReLU, 500-300)", "learning_rate_rule"
-        ),
-        "activations": charts.level_chart(activations, "activation", "Activations (Adam, 500-300)"),
-    }  # fmt: skip
-    tables = {"error_vs_width": grid, "error_vs_depth": grid}
-    tables |= {"optimizers": optimizers, "activations": activations}
+    cells = study.trend_cells(frame, sets)
+    figures = charts.trend_figures(cells)
+    tables = {name: cells["grid"] for name in ("error_vs_width", "error_vs_depth")}
+    tables |= {"optimizers": cells["optimizers"], "activations": cells["activations"]}
     names = list(figures)
     for start in range(0, len(names), 2):
         for column, name in zip(st.columns(2), names[start : start + 2], strict=False):
@@ -169,8 +150,7 @@ def trends_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> 
     linear = analysis.summarize(frame, sets["softmax_regression"]).iloc[0]
     if linear["status"] == "finished":
         st.caption(f"No hidden layer (softmax regression): {100 * linear['mean_error']:.2f}%.")
-    finished = factorial[factorial["status"] == "finished"]
-    if finished[["optimizer", "activation"]].nunique().max() > 1:
+    if study.variance_source(factorial, factorial)[1]:
         effects = analysis.main_effects(factorial)
         title = "Factorial: mean error per level of each factor (the others pooled)"
         chart = charts.effects_chart(effects, title)
@@ -180,7 +160,7 @@ def trends_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> 
 
 def stopping_section(frame: pd.DataFrame, sets: dict) -> None:
     st.subheader("Stopping criterion")
-    fixed, long, patience = stopping_configs(sets)
+    fixed, long, patience = study.stopping_configs(sets)
     table = analysis.stopping_table(frame, fixed, long, patience)
     if table["eval_error"].isna().all():
         st.info("None of the stopping runs is stored yet.")
@@ -266,27 +246,22 @@ else:
         "or queue runs in the last tab."
     )
 
-clicked = selected = None
-# Only the open tab runs (and is sent to the browser): the six together are some twenty charts,
+picked: list[str | None] = []
+# Only the open tab runs (and is sent to the browser): the seven together are some twenty charts,
 # which made this page take seconds to draw on a small server.
-tabs = st.tabs(TABS, key=f"{P}tab", on_change="rerun")
-if tabs[0].open:
-    with tabs[0]:
-        clicked = heatmap_section(factorial)
-if tabs[1].open:
-    with tabs[1]:
-        factors_section(frame, exercise2, factorial)
-if tabs[2].open:
-    with tabs[2]:
-        trends_section(frame, exercise2, factorial)
-if tabs[3].open:
-    with tabs[3]:
-        stopping_section(frame, exercise2)
-if tabs[4].open and len(index):
-    with tabs[4]:
-        selected = table_section(index)
-if tabs[5].open:
-    with tabs[5]:
-        launch_section(frame, {"exercise2": exercise2, "factorial": factorial_sets})
+tabs = st.tabs([_(name) for name in TABS], key=f"{P}tab", on_change="rerun")
+sections = [
+    lambda: picked.append(heatmap_section(factorial, frame)),
+    lambda: picked.append(coordinates_section(frame, grid_configs + ex2_configs)),
+    lambda: factors_section(frame, exercise2, factorial),
+    lambda: trends_section(frame, exercise2, factorial),
+    lambda: stopping_section(frame, exercise2),
+    lambda: picked.append(table_section(index)) if len(index) else None,
+    lambda: launch_section(frame, {"exercise2": exercise2, "factorial": factorial_sets}),
+]
+for tab, section in zip(tabs, sections, strict=True):
+    if tab.open:
+        with tab:
+            section()
 if len(index):
-    curves_section(selected or clicked, best_key)
+    curves_section(next((key for key in picked if key), None), best_key)

@@ -1,6 +1,6 @@
 """Exercise 3: the final classifier, its confidence interval, baselines and published results.
 
-Validation runs -> `mlp_core.report.model_choice` (choice) -> stored test runs -> `mlp_core.report.stats` / `final_report`
+Validation runs -> `mlp_core.report.model_choice` (choice) -> stored test runs -> `mlp_core.report.intervals` / `stats` / `final_tables`
 (intervals, McNemar, per-class errors) -> charts, sentences and the report zip. Missing test runs are
 trained in the background (`ui.jobs`), never in this script.
 """
@@ -13,31 +13,18 @@ import pandas as pd
 import streamlit as st
 
 from mlp_core.config import CLASS_NAMES
-from mlp_core.report import export, final_tables, model_choice, stats, tables
+from mlp_core.report import export, final_tables, intervals, model_choice, tables
 from mlp_core.report.tables import MeasuredResult, interval_text, percent
 from mlp_core.store.entry import StoredRun
 from ui import exercise3, store
 from ui import exercise3_charts as charts
+from ui.exercise3 import published_table, table
 from ui.i18n import handout_quote
-from ui.images import upscale
 from ui.router import require_router
 
 P = "final_"  # session-state prefix of this page
 DATASET = "mnist"  # the published comparison is about MNIST
 DEFAULT_PUBLISHED = ("784-500-300-10", "3-layer NN, 500+300 HU", "784-800-800-10 ReLU net, no reg")
-
-
-def table(frame: pd.DataFrame) -> None:
-    """A frame with its percent columns (``*_pct``) at two decimals."""
-    config = {
-        column: st.column_config.NumberColumn(format="%.2f")
-        for column in frame.columns
-        if str(column).endswith("_pct")
-    }
-    for column, number_format in (("p_value", "%.2g"), ("seconds", "%.0f")):
-        if column in frame.columns:
-            config[column] = st.column_config.NumberColumn(format=number_format)
-    st.dataframe(frame, hide_index=True, column_config=config)
 
 
 def choice_section() -> tuple[model_choice.Candidate | None, list[model_choice.Candidate]]:
@@ -52,7 +39,7 @@ def choice_section() -> tuple[model_choice.Candidate | None, list[model_choice.C
         )
         return None, []
     best = ranked[0]
-    pooled = stats.wilson_interval(sum(best.errors), best.eval_size * len(best.seeds))
+    pooled = intervals.wilson_interval(sum(best.errors), best.eval_size * len(best.seeds))
     text = (
         f"Best on validation: **{best.label}**, mean validation error **{percent(best.mean_error)}** "
         f"over {len(best.seeds)} seed(s) ({', '.join(map(str, best.errors))} errors of "
@@ -105,14 +92,14 @@ def confidence_widgets() -> tuple[float | None, str]:
     )
     method = right.radio(
         "Interval used in tables and comparisons",
-        stats.METHODS,
+        intervals.METHODS,
         index=1,
-        format_func=stats.METHOD_NAMES.get,
+        format_func=intervals.METHOD_NAMES.get,
         key=f"{P}method",
         horizontal=True,
     )
     try:
-        return stats.check_confidence(level), method
+        return intervals.check_confidence(level), method
     except ValueError as error:
         st.error(f"{error}. Type a level such as 0.95 or 0.99.")
         return None, method
@@ -131,15 +118,15 @@ def interval_section(runs: dict[int, StoredRun], confidence: float) -> StoredRun
     )
     st.markdown(
         "\n".join(
-            f"- {stats.METHOD_NAMES[m]}: {interval_text(stats.error_interval(errors, n, confidence, m))}"
-            for m in stats.METHODS
+            f"- {intervals.METHOD_NAMES[m]}: {interval_text(intervals.error_interval(errors, n, confidence, m))}"
+            for m in intervals.METHODS
         )
     )
-    intervals = final_tables.intervals_table(errors, n, confidence)
+    side_by_side = final_tables.intervals_table(errors, n, confidence)
     left, right = st.columns(2)
     with left:
-        table(intervals)
-    right.altair_chart(charts.intervals_chart(intervals), width="stretch")
+        table(side_by_side)
+    right.altair_chart(charts.intervals_chart(side_by_side), width="stretch")
     seeds, spread = final_tables.seeds_table(runs, confidence)
     table(seeds)
     if spread is None:
@@ -206,7 +193,7 @@ def published_section(results: list, confidence: float, method: str) -> tuple:
         st.warning("No published row matches: choose at least one category.")
         return pd.DataFrame(), None, []
     ours = next((result for result in results if result.kind == "ours"), None)
-    interval = stats.error_interval(ours.errors, ours.n, confidence, method) if ours else None
+    interval = intervals.error_interval(ours.errors, ours.n, confidence, method) if ours else None
     measured = final_tables.measured_table(results, confidence, method)
     chart = charts.comparison_chart(charts.comparison_data(shown, measured, interval), confidence)
     st.altair_chart(chart, theme=None)  # Streamlit's theme moves facet headers, thins labels
@@ -222,7 +209,7 @@ def published_section(results: list, confidence: float, method: str) -> tuple:
             )
         st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
     frame = tables.comparison_frame(results, shown, confidence, method)
-    table(frame)
+    published_table(frame)
     return frame, chart, sentences
 
 
@@ -240,26 +227,7 @@ def errors_section(run, labels, images, confidence: float, method: str) -> tuple
     right.altair_chart(figures["Per-class error"], width="stretch")
     with st.expander("Per-class errors as a table"):
         table(per_class)
-    left, middle, right = st.columns(3)
-    wanted = left.selectbox("True class", ["all", *names], key=f"{P}gallery_class")
-    order = middle.radio(
-        "Order", ["most confident first", "least confident first"], key=f"{P}order"
-    )
-    limit = right.slider("Images", 6, 60, 24, step=6, key=f"{P}gallery_limit")
-    true_class = None if wanted == "all" else names.index(wanted)
-    gallery = final_tables.misclassified(
-        labels, run.predictions, run.confidence, limit, order.startswith("most"), true_class
-    )
-    if gallery.empty:
-        st.info("No misclassified test image of this class.")
-    else:
-        st.image(
-            [upscale(images[index], 3) for index in gallery["index"]],
-            caption=[
-                f"#{index}: {names[true]} → {names[predicted]} ({final_tables.confidence_text(confidence_)})"
-                for index, true, predicted, confidence_ in gallery.itertuples(index=False)
-            ],
-        )
+    exercise3.gallery_section(run, labels, images, names, P)
     matrix = confusion.pivot(index="true", columns="predicted", values="count").loc[names, names]
     tables = {"Confusion matrix": matrix.reset_index(), "Per-class error": per_class}
     return tables, figures

@@ -14,9 +14,10 @@ import streamlit as st
 
 from mlp_core.config import RunConfig, run_key
 from mlp_core.report import curves
-from mlp_core.report.stats import wilson_interval
+from mlp_core.report.intervals import wilson_interval
 from mlp_core.results import RunResult
 from mlp_core.store.jobs import Job, training_key
+from ui import estimate as cost
 from ui import jobs, store
 from ui.i18n import handout_quote
 from ui.learning_curves import curves_chart
@@ -58,7 +59,9 @@ def start_section(config: RunConfig | None, problems: list[str]) -> None:
     for note in advice(config):
         st.warning(note)
     if clicked:
-        attach(jobs.start_training(config).key)  # the running or stored job, if there is one
+        job = jobs.start_training(config)  # the running or stored job, if there is one
+        cost.remember(job.key, cost.measured(config))  # the estimate shown beside the button
+        attach(job.key)
         st.rerun()  # draw the run at the top
     key = training_key(config)
     running = jobs.job_queue().get(key)
@@ -73,17 +76,13 @@ def start_section(config: RunConfig | None, problems: list[str]) -> None:
             attach(key)
             st.rerun()
         return
-    per_epoch, total, basis = store.cost_estimate(config)
+    estimate = cost.measured(config)
     _, name = store.device_name()
-    source = (
-        f"the median speed of {basis} stored run(s) on this device"
-        if basis
-        else "a default speed (no stored run on this device yet)"
-    )
     st.markdown(
-        f"**Estimated cost**: about {jobs.format_seconds(per_epoch)} per epoch, "
-        f"{jobs.format_seconds(total)} for {plural(config.epochs, 'epoch')} on {name}, from "
-        f"{source}; {config.architecture}, {config.train_size} training images."
+        f"**Estimated cost**: {cost.estimate_text(estimate)}, for "
+        f"{plural(config.epochs, 'epoch')} on {name}: a few training steps of this network "
+        f"({config.architecture}, batches of {config.batch_size}) timed on this machine just now "
+        f"(the range: their fastest and slowest repeats); {config.train_size} training images."
     )
     st.button("Start training", type="primary", key=f"{P}start", icon=":material/play_arrow:")
 
@@ -125,6 +124,9 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
         st.caption("Taken from the run store: not trained again.")
     else:
         st.caption("Trained in the background on this server and saved in the run store.")
+        planned = cost.recorded(result_key(result))
+        if planned is not None and result.provenance.seconds:
+            st.caption(f"Cost: {cost.comparison_text(planned, result.provenance.seconds)}.")
     best = curves.best_epoch(history)
     columns = st.columns(4)
     if best is not None:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from synthetic_runs import fake_result
 
-from mlp_core.config import RunConfig
+from mlp_core.config import CODE_VERSION, RunConfig
 from mlp_core.report import analysis
 from mlp_core.store.index import index_frame
 from mlp_core.store.run_store import RunStore
@@ -144,3 +144,181 @@ def test_cells_match_the_index_hidden_text():
         == "300-300"
     )
     assert json.dumps(analysis.cell_of(config))  # plain values: usable as keys and in session state
+
+
+def test_a_cell_row_holds_every_summary_of_its_seeds(tmp_path):
+    deep = replace(BASE, hidden=(300, 200))
+    store = store_of(tmp_path, [(deep, 0.03), (replace(deep, seed=1), 0.02)])
+    frame = frame_of(store)
+    cells = analysis.summarize(frame, [deep, replace(deep, seed=1), replace(deep, seed=5)])
+    assert list(cells.columns) == [*analysis.CELL_COLUMNS, "cell"]
+    [cell] = cells.to_dict("records")  # seeds of one cell are one row
+    assert (cell["depth"], cell["width"], cell["hidden"]) == (2, 300, "300-200")
+    assert (cell["min_error"], cell["max_error"]) == pytest.approx((0.02, 0.03))
+    assert cell["std_error"] == pytest.approx(0.01 / np.sqrt(2))  # two seeds have a spread
+    assert cell["best_key"] == frame.loc[frame["seed"] == 1, "key"].item()
+    assert sorted(cell["keys"]) == sorted(frame["key"]) and cell["seeds"] == (0, 1)
+    assert cell["cell"] == analysis.cell_of(deep)
+
+
+def test_later_cells_follow_a_repeated_one(tmp_path):
+    frame = frame_of(store_of(tmp_path, [(BASE, 0.02)]))
+    tanh = replace(BASE, activation="tanh")
+    cells = analysis.summarize(frame, [BASE, replace(BASE, seed=1), tanh, BASE])
+    assert cells["activation"].tolist() == ["relu", "tanh"]
+    assert cells["status"].tolist() == ["finished", "missing"]
+
+
+def test_one_seed_has_no_spread_and_no_hidden_layer_has_width_zero(tmp_path):
+    softmax = replace(BASE, hidden=())
+    cells = analysis.summarize(frame_of(store_of(tmp_path, [(softmax, 0.07)])), [softmax])
+    [cell] = cells.to_dict("records")
+    assert (cell["depth"], cell["width"], cell["n"]) == (0, 0, 1)
+    assert np.isnan(cell["std_error"]) and cell["mean_error"] == pytest.approx(0.07)
+
+
+def test_an_empty_frame_leaves_every_cell_missing():
+    for frame in (pd.DataFrame(), analysis.runs_frame(index_frame([]))):
+        cells = analysis.summarize(frame, [BASE, replace(BASE, hidden=(100,))])
+        assert cells["status"].tolist() == ["missing", "missing"]
+        assert cells["n"].tolist() == [0, 0] and cells["keys"].tolist() == [(), ()]
+        assert cells["seeds"].tolist() == [(), ()] and cells["n_diverged"].tolist() == [0, 0]
+    assert list(analysis.summarize(pd.DataFrame(), []).columns) == [*analysis.CELL_COLUMNS, "cell"]
+    for frame in (pd.DataFrame(), analysis.runs_frame(index_frame([]))):
+        table = analysis.stopping_table(frame, BASE, replace(BASE, epochs=100), BASE)
+        assert table["status"].tolist() == ["missing"] * 4 and table["n"].tolist() == [0] * 4
+        assert table[["epochs_run", "kept_epoch", "eval_error"]].isna().all().all()
+        assert analysis.missing_configs(frame, [BASE, BASE]) == [BASE]
+
+
+def test_runs_frame_keeps_the_newest_version_whatever_the_order(tmp_path):
+    store = store_of(tmp_path, [(BASE, 0.02)])
+    store.save(fake_result(BASE, history([0.5, 0.9]), version="0"))
+    store.save(fake_result(replace(BASE, seed=1), history([0.5, 0.6]), version="0"))
+    for entries in (list(store.entries()), list(store.entries())[::-1]):
+        frame = analysis.runs_frame(index_frame(entries))
+        newest = frame.set_index("seed")["code_version"].to_dict()
+        assert newest == {0: CODE_VERSION, 1: "0"}
+        assert frame.index.tolist() == [0, 1]
+        assert list(frame.columns) == [*index_frame([]).columns, "cell", "diverged"]
+        assert frame["diverged"].tolist() == [False, False]
+    empty = analysis.runs_frame(index_frame([]))
+    assert list(empty.columns) == [*index_frame([]).columns, "cell", "diverged"]
+
+
+def test_main_effects_average_each_level_in_order(tmp_path):
+    runs = [(replace(BASE, hidden=(w,)), e) for w, e in [(300, 0.03), (100, 0.01), (200, 0.02)]]
+    runs.append((replace(BASE, hidden=(100,), activation="tanh"), 0.05))
+    cells = analysis.summarize(frame_of(store_of(tmp_path, runs)), [c for c, _ in runs])
+    effects = analysis.main_effects(cells, ["width", "activation"])
+    assert list(effects.columns) == ["factor", "level", "mean_error", "cells"]
+    assert effects[["factor", "level", "cells"]].values.tolist() == [
+        ["width", "100", 2],
+        ["width", "200", 1],
+        ["width", "300", 1],
+        ["activation", "relu", 3],
+        ["activation", "tanh", 1],
+    ]
+    assert effects["mean_error"].tolist() == pytest.approx([0.03, 0.02, 0.03, 0.02, 0.05])
+
+
+def test_variance_explained_with_two_cells_and_with_no_variance(tmp_path):
+    two = [(BASE, 0.02), (replace(BASE, activation="tanh"), 0.04)]
+    cells = analysis.summarize(frame_of(store_of(tmp_path, two)), [c for c, _ in two])
+    shares = analysis.variance_explained(cells, ["activation", "optimizer"])
+    assert list(shares.columns) == ["factor", "share", "levels", "cells"]
+    assert shares["factor"].tolist() == ["activation", "optimizer", "interactions"]
+    assert shares["share"].tolist() == pytest.approx([1.0, 0.0, 0.0])
+    assert shares["levels"].tolist()[:2] == [2, 1] and shares["cells"].tolist() == [2, 2, 2]
+    flat = cells.assign(mean_error=0.03)  # every cell alike: nothing to explain
+    assert analysis.variance_explained(flat, ["activation"])["share"].tolist() == [0.0, 1.0]
+    one = analysis.variance_explained(cells.iloc[:1], ["activation"])
+    assert one.empty and list(one.columns) == ["factor", "share", "levels", "cells"]
+
+
+def test_interactions_hold_what_no_main_effect_explains(tmp_path):
+    # error = 0.02 + 0.01 * (optimizer is sgd XOR width is 200): a pure interaction.
+    runs = [
+        (replace(BASE, optimizer=o, hidden=(w,)), 0.02 + 0.01 * ((o == "sgd") != (w == 200)))
+        for o, w in itertools.product(["adam", "sgd"], [100, 200])
+    ]
+    cells = analysis.summarize(frame_of(store_of(tmp_path, runs)), [c for c, _ in runs])
+    shares = analysis.variance_explained(cells, ["optimizer", "width"])
+    assert shares["share"].tolist() == pytest.approx([0.0, 0.0, 1.0], abs=1e-9)
+
+
+def test_factor_ranges_rows_name_the_set_its_levels_and_its_diverged_ones(tmp_path):
+    sgd = replace(BASE, optimizer="sgd", learning_rate=0.1)
+    wild = replace(BASE, optimizer="sgd", learning_rate=5.0)
+    frame = frame_of(store_of(tmp_path, [(sgd, 0.05), (BASE, 0.02)], diverged=[wild]))
+    ranges = analysis.factor_ranges(
+        {
+            "lonely": ("seed", analysis.summarize(frame, [BASE])),  # one level: left out
+            "optimizers": ("optimizer", analysis.summarize(frame, [BASE, sgd, wild])),
+        }
+    )
+    assert ranges.to_dict("records") == [
+        {
+            "factor": "optimizer",
+            "set": "optimizers",
+            "levels": 3,
+            "best": "adam",
+            "best_error": pytest.approx(0.02),
+            "worst": "sgd",
+            "worst_error": pytest.approx(0.05),
+            "range": pytest.approx(0.03),
+            "diverged": 1,
+        }
+    ]
+    assert ranges.index.tolist() == [0]
+    empty = analysis.factor_ranges({})
+    assert empty.empty and list(empty.columns) == list(ranges.columns)
+
+
+def test_factor_ranges_are_sorted_and_renumbered(tmp_path):
+    optimizers = [(replace(BASE, optimizer="sgd", learning_rate=0.1), 0.05), (BASE, 0.02)]
+    activations = [(replace(BASE, activation="tanh"), 0.025), (BASE, 0.02)]
+    frame = frame_of(store_of(tmp_path, optimizers + activations[:1]))
+    ranges = analysis.factor_ranges(
+        {
+            "activations": ("activation", analysis.summarize(frame, [c for c, _ in activations])),
+            "optimizers": ("optimizer", analysis.summarize(frame, [c for c, _ in optimizers])),
+        }
+    )
+    assert ranges["set"].tolist() == ["optimizers", "activations"]
+    assert ranges.index.tolist() == [0, 1]
+
+
+def test_stopping_table_rows_in_full(tmp_path):
+    long, patience = replace(BASE, epochs=100), replace(BASE, epochs=100, stopping="patience")
+    store = RunStore(tmp_path / "store")
+    store.save(fake_result(BASE, history([0.03, 0.025])))
+    store.save(fake_result(long, history([0.03, 0.018, 0.022])))
+    store.save(fake_result(replace(long, seed=1), history([0.5]), status="diverged"))
+    stopped = fake_result(patience, history([0.03, 0.02, 0.021, 0.024]))
+    store.save(replace(stopped, best_epoch=2, metrics=replace(stopped.metrics, kept_epoch=2)))
+    table = analysis.stopping_table(frame_of(store), BASE, long, patience)
+    assert list(table.columns) == ["rule", "epochs_run", "kept_epoch", "eval_error", "n", "status"]
+    assert table["rule"].tolist() == [
+        "fixed 20 epochs (last weights)",
+        "fixed 100 epochs (last weights)",
+        "patience 5 (max 100), best weights restored",
+        "best epoch of the 100-epoch run, in hindsight",
+    ]
+    assert table["epochs_run"].tolist() == [2, 3, 4, 3]  # the diverged seed is left out
+    assert table["kept_epoch"].tolist() == [2, 3, 2, 2]  # last, last, best, best
+    assert table["eval_error"].tolist() == pytest.approx([0.025, 0.022, 0.024, 0.018])
+    assert table["n"].tolist() == [1, 1, 1, 1]
+    missing = analysis.stopping_table(frame_of(store), replace(BASE, epochs=7), long, patience)
+    assert missing.iloc[0]["status"] == "missing" and missing.iloc[0]["n"] == 0
+    assert np.isnan(missing.iloc[0]["epochs_run"]) and np.isnan(missing.iloc[0]["kept_epoch"])
+
+
+def test_level_means_are_cells_of_one_factor(tmp_path):
+    runs = [(replace(BASE, hidden=(w,) * d), 0.01 * d) for w in (200, 100) for d in (2, 1)]
+    cells = analysis.summarize(frame_of(store_of(tmp_path, runs)), [c for c, _ in runs])
+    means = analysis.level_means(cells, "width")
+    assert list(means.columns) == ["width", "mean_error", "status", "n"]
+    assert means["width"].tolist() == [100, 200]  # sorted
+    assert means["mean_error"].tolist() == pytest.approx([0.015, 0.015])
+    assert means["status"].tolist() == ["finished", "finished"] and means["n"].tolist() == [2, 2]

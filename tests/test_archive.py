@@ -167,3 +167,29 @@ def test_the_command_reports_and_exits_by_what_it_refused(tmp_path, capsys):
     assert main(["runs", "merge", str(hostile), "--store", str(target)]) == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "outside the store" in error
+
+
+def test_an_entry_with_weights_travels_whole_and_damaged_weights_are_refused(tmp_path, tiny_split):
+    from mlp_core.engine.train import train
+    from mlp_core.store.entry import WEIGHTS
+    from mlp_core.store.weights import keep_all
+
+    config = RunConfig(hidden=(16,), epochs=1, validation_size=200)
+    source = RunStore(tmp_path / "source", keep_weights=keep_all)
+    source.save(train(config, split=tiny_split))
+    path = tmp_path / "runs.tar.gz"
+    manifest = write_archive(source, entries(source), path, {"purpose": "gpu"})
+    assert "weights" in manifest["entries"][0]
+    target = RunStore(tmp_path / "target")
+    assert merge_archive(path, target).added == [f"v{CODE_VERSION}/{run_key(config, CODE_VERSION)}"]
+    key = run_key(config, CODE_VERSION)
+    assert target.load_weights(key)[1].hidden == (16,)
+    # The same archive with its weights damaged (the manifest updated to match) is refused.
+    _, files = read_archive(path)
+    name = f"v{CODE_VERSION}/{key}/{WEIGHTS}"
+    files[name] = files[name][:-1] + bytes([files[name][-1] ^ 1])
+    manifest["entries"][0]["weights"] = archive_module.sha256(files[name])
+    members = [(member("manifest.json"), json.dumps(manifest).encode())]
+    members += [(member(file), payload) for file, payload in files.items()]
+    report = merge_archive(raw_archive(tmp_path / "bad.tar.gz", members), RunStore(tmp_path / "t2"))
+    assert not report.added and "checksum" in report.invalid[0]

@@ -41,6 +41,7 @@ INVALID = [
     ("split_seed", True),
     ("validation_size", 0),
     ("validation_size", 60000),
+    ("validation_size", 30001),
 ]
 
 
@@ -69,3 +70,10 @@ def test_round_trip_and_key_stability():
 def test_unknown_field_in_dict_is_named():
     with pytest.raises(ValueError, match="momentum"):
         RunConfig.from_dict({"momentum": 0.9})
+
+
+def test_validation_keeps_at_least_half_the_training_images():
+    assert RunConfig(validation_size=30000).train_size == 30000  # the bound itself is allowed
+    with pytest.raises(ValueError, match="at least 30000 of the 60000 training images") as caught:
+        RunConfig(validation_size=59999)
+    assert caught.value.code == "config.validation_size"

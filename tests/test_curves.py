@@ -127,3 +127,100 @@ def test_loss_turn_finds_the_minimum_validation_loss_and_the_rise():
     assert (turn.best_epoch, turn.best_eval_loss, turn.final_eval_loss) == (2, 0.1, 0.3)
     assert turn.ratio == pytest.approx(3.0)
     assert curves.loss_turn({"epoch": [], "train_loss": [], "eval_loss": []}) is None
+
+
+def test_history_frame_defaults_and_full_rows() -> None:
+    frame = curves.history_frame(
+        {"epoch": [1, 2], "train_error": [0.3, 0.2], "eval_error": [0.4, 0.1]}
+    )
+    assert frame.to_dict("records") == [
+        {"run": "run", "epoch": 1, "metric": "error", "set": "training", "value": 0.3},
+        {"run": "run", "epoch": 2, "metric": "error", "set": "training", "value": 0.2},
+        {"run": "run", "epoch": 1, "metric": "error", "set": "validation", "value": 0.4},
+        {"run": "run", "epoch": 2, "metric": "error", "set": "validation", "value": 0.1},
+    ]
+    # A training column missing (loss here) leaves the other metric's rows in place.
+    partial = curves.history_frame({"epoch": [1], "eval_loss": [0.5], "train_error": [0.3]})
+    assert sorted(zip(partial["metric"], partial["set"], strict=True)) == [
+        ("error", "training"),
+        ("loss", "validation"),
+    ]
+
+
+def test_histories_with_columns_of_different_lengths_are_refused() -> None:
+    ragged = {"epoch": [1, 2, 3], "train_error": [0.1, 0.2], "eval_error": [0.1, 0.2, 0.3]}
+    with pytest.raises(ValueError):
+        curves.history_frame(ragged)
+    with pytest.raises(ValueError):
+        curves.gap_frame({"a": ragged})
+    with pytest.raises(ValueError):
+        curves.best_epoch({"epoch": [1, 2], "eval_error": [0.1]})
+
+
+def test_histories_without_columns_have_no_rows() -> None:
+    assert curves.best_epoch({}) is None
+    assert curves.gap_frame({"a": {}}).empty
+    assert curves.loss_turn({}) is None
+    assert curves.history_frame({}).empty
+    assert list(curves.curves_frame({}).columns) == ["run", "epoch", "metric", "set", "value"]
+
+
+def test_curves_frame_names_each_runs_evaluation_set_and_numbers_rows_once() -> None:
+    frame = curves.curves_frame({"a": HISTORY, "b": HISTORY}, splits={"b": "test"})
+    assert set(frame.loc[frame["run"] == "a", "set"]) == {"training", "validation"}
+    assert set(frame.loc[frame["run"] == "b", "set"]) == {"training", "test"}
+    assert frame.index.tolist() == list(range(32))  # one row number per row, not per run
+    assert curves.curves_frame({"a": {"epoch": []}, "b": HISTORY})["run"].unique().tolist() == ["b"]
+
+
+def test_gap_frame_has_one_row_per_epoch_with_both_values() -> None:
+    frame = curves.gap_frame({"a": HISTORY}, metric="loss")
+    assert list(frame.columns) == ["run", "epoch", "train", "eval", "gap"]
+    assert frame.iloc[2].to_dict() == {
+        "run": "a",
+        "epoch": 3,
+        "train": 0.1,
+        "eval": 0.35,
+        "gap": pytest.approx(0.25),
+    }
+    with pytest.raises(ValueError, match=r"^invalid metric='accuracy': allowed: error, loss$"):
+        curves.gap_frame({"a": HISTORY}, metric="accuracy")
+
+
+def test_log_scale_keeps_the_other_columns_and_renumbers() -> None:
+    frame = pd.DataFrame({"value": [0.0, 0.1, 0.0, 0.2], "run": list("abcd")})
+    kept, dropped = curves.log_scale_ready(frame)
+    assert list(kept.columns) == ["value", "run"] and kept.index.tolist() == [0, 1]
+    assert kept["run"].tolist() == ["b", "d"] and dropped == 2
+    assert curves.log_scale_ready(pd.DataFrame({"value": [0.5]}))[1] == 0
+
+
+def test_run_label_adds_the_code_version_only_when_both_are_known_and_differ() -> None:
+    config = RunConfig()
+    assert curves.run_label(config, code_version="2", current="2") == config.label()
+    assert curves.run_label(config, code_version="1") == config.label()
+    assert curves.run_label(config, current="2") == config.label()
+    assert curves.run_label(config, code_version="1", current="2") == f"{config.label()} code v1"
+
+
+def test_prefix_difference_of_one_common_epoch_and_of_none() -> None:
+    assert curves.prefix_difference({"eval_error": [0.1]}, {"eval_error": [0.3, 0.2]}) == (
+        1,
+        pytest.approx(0.2),
+    )
+    common, difference = curves.prefix_difference({"eval_error": []}, HISTORY)
+    assert common == 0 and math.isnan(difference)
+    assert curves.prefix_difference({}, HISTORY)[0] == 0
+    assert curves.prefix_difference(HISTORY, HISTORY, column="train_loss") == (4, 0.0)
+
+
+def test_loss_turn_reads_the_last_training_loss_and_skips_non_finite_losses() -> None:
+    history = {
+        "epoch": [1, 2, 3],
+        "train_loss": [0.5, 0.3, 0.2],
+        "eval_loss": [math.nan, 0.2, 0.25],
+    }
+    turn = curves.loss_turn(history)
+    assert (turn.best_epoch, turn.best_eval_loss) == (2, 0.2)
+    assert (turn.final_eval_loss, turn.final_train_loss) == (0.25, 0.2)
+    assert curves.loss_turn({"epoch": [1], "train_loss": [1.0], "eval_loss": [math.inf]}) is None

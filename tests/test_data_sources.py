@@ -34,7 +34,9 @@ def offline(name, root, progress):
     )
 
 
-def test_each_source_is_named_with_its_whole_reason_in_one_line(tmp_path):
+def test_each_source_is_named_with_its_whole_reason_in_one_line(tmp_path, monkeypatch):
+    # as on a machine without the package, even where (as on CI) it is installed
+    monkeypatch.setattr(sources, "DEBIAN_FASHION_DIR", tmp_path / "no-package")
     with pytest.raises(files.DataError) as caught:
         sources.ensure_dataset("fashion_mnist", tmp_path, sources=(offline, sources._from_debian))
     message = str(caught.value)

@@ -10,7 +10,7 @@ from babel import Locale
 
 from mlp_core import errors
 from mlp_core.report import numbers, tables
-from mlp_core.report.stats import error_interval
+from mlp_core.report.intervals import error_interval
 
 NBSP = "\u00a0"
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from app_pages import open_app_page
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
@@ -59,9 +60,9 @@ def open_tab(at: AppTest, name: str) -> AppTest:
 
 def test_only_the_open_tab_is_drawn(sweep_store):
     at = open_page()
-    assert [len(tab.children) > 0 for tab in at.tabs] == [True] + [False] * 5
+    assert [len(tab.children) > 0 for tab in at.tabs] == [True] + [False] * 6
     open_tab(at, "Trends")
-    assert [len(tab.children) > 0 for tab in at.tabs] == [False, False, True, False, False, False]
+    assert [len(tab.children) > 0 for tab in at.tabs] == [False] * 3 + [True] + [False] * 3
 
 
 def heatmap_cells(at: AppTest):
@@ -153,3 +154,116 @@ def test_a_missing_run_is_queued_with_a_cost_estimate(sweep_store, monkeypatch):
     assert not at.exception
     [config] = queued
     assert (config.optimizer, config.activation, config.learning_rate) == ("sgd", "tanh", 0.1)
+
+
+def test_a_missing_run_is_timed_on_this_machine_once_asked(sweep_store, monkeypatch):
+    from mlp_core.sweep import calibration
+    from mlp_core.sweep.estimate import StepTiming
+    from ui import estimate, jobs
+
+    asked = []
+
+    def fake_timing(config, device=None):
+        asked.append(config)
+        return StepTiming((0.010, 0.012, 0.011), (1e-6,), 0.5, "cpu (test)", 2)
+
+    class FakeJob:
+        key, active = "0123456789abcdef", False
+
+    monkeypatch.setattr(calibration, "_cache", {})
+    monkeypatch.setattr(calibration, "measure_step_timing", fake_timing)
+    monkeypatch.setattr(jobs, "start_training", lambda config: FakeJob())
+    at = open_tab(open_page(), "Run a missing cell")
+    assert asked == [] and not any("timed on this machine" in c.value for c in at.caption)
+    at.button(key="ex2_time").click().run()
+    assert not at.exception
+    chosen = at.selectbox(key="ex2_launch")
+    assert [config.label() for config in asked] == [chosen.format_func(chosen.value)]
+    # 20 epochs of 540 steps at 11 ms and 60000 images at 1 µs, plus 0.5 s.
+    [caption] = [c.value.replace("\xa0", " ") for c in at.caption if "timed on this" in c.value]
+    assert caption.startswith("Estimated about 2 min 00 s (1 min 50 s to 2 min 11 s), 6.0 s per")
+    at.button(key="ex2_queue").click().run()
+    assert estimate.recorded(FakeJob.key).total == pytest.approx(0.5 + 20 * 6.0)
+
+
+def add_seeds(store: RunStore, errors: dict[tuple[int, int], tuple[float, ...]]) -> None:
+    """Seeds 1, 2, ... of grid cells (width, depth), with the given errors (seed 0 is stored)."""
+    for (width, depth), more in errors.items():
+        for seed, error in enumerate(more, start=1):
+            config = replace(BASE, hidden=(width,) * depth, seed=seed)
+            store.save(fake_result(config, history(error)))
+
+
+def test_heatmap_tooltip_names_depth_width_seeds_and_spread(sweep_store):
+    add_seeds(sweep_store, {(100, 1): (0.0215, 0.0205)})
+    cells = heatmap_cells(open_page())
+    [cell] = cells[
+        (cells["optimizer"] == "adam")
+        & (cells["activation"] == "relu")
+        & (cells["width"] == 100)
+        & (cells["depth"] == 1)
+    ].to_dict("records")
+    errors = [100 * GRID[(100, 1)], 2.15, 2.05]
+    assert cell["seeds_text"] == "0, 1, 2"
+    assert cell["error"] == pytest.approx(sum(errors) / 3)
+    assert cell["spread_text"] == f"{np.std(errors, ddof=1):.2f} points (standard deviation)"
+    [spec, *_] = [
+        json.loads(chart.proto.spec)
+        for chart in open_page().get("vega_lite_chart")
+        if json.loads(chart.proto.spec).get("facet", {}).get("row", {}).get("field") == "optimizer"
+    ]
+    layer = spec["spec"]["layer"][0]
+    tooltip = {item["field"]: item.get("title") for item in layer["encoding"]["tooltip"]}
+    assert tooltip["depth"] == "hidden layers" and tooltip["width"] == "neurons per layer"
+    assert "hidden" not in tooltip  # "hidden layers 800" named the width a depth
+
+
+def test_replicated_cells_state_their_spread_and_verdict(sweep_store):
+    # (100, 1) at 2.20%, (200, 1) at 2.30%, both with little spread: told apart; (100, 2) at
+    # 2.27% with a wide spread: indistinguishable; (200, 2) keeps its one seed: unranked.
+    add_seeds(sweep_store, {(100, 1): (0.0221, 0.0219), (200, 1): (0.0231, 0.0229)})
+    add_seeds(sweep_store, {(100, 2): (0.0215, 0.0225)})
+    at = open_page()
+    [table] = [frame.value for frame in at.dataframe if "verdict_text" in frame.value.columns]
+    verdicts = dict(zip(table["hidden"], table["verdict_text"], strict=True))
+    assert verdicts == {
+        "100": "best replicated cell",
+        "100-100": "indistinguishable from the best",
+        "200": "worse than the best",
+    }
+    text = " ".join(markdown.value for markdown in at.markdown)
+    assert "Best of the 3 cells with two or more seeds: **100 relu adam**" in text
+    assert "1 cells have one seed and cannot be ranked" in text
+    assert any("Welch's t-test" in caption.value for caption in at.caption)
+    cells = heatmap_cells(at)
+    marked = cells[cells["verdict"].isin(["best", "indistinguishable"])]
+    assert sorted(marked["hidden"]) == ["100", "100-100"]
+
+
+def test_without_replicated_cells_nothing_is_ranked_and_the_seeds_command_is_named(sweep_store):
+    at = open_page()
+    assert any("No cell of the factorial has two seeds yet" in info.value for info in at.info)
+    assert any("python -m mlp_core replicate factorial" in c.value for c in at.caption)
+
+
+def test_all_runs_shows_what_tells_two_rows_apart_first(sweep_store):
+    # The same config under two code versions: identical in every config field but the version.
+    sweep_store.save(fake_result(replace(BASE, hidden=(64,)), history(0.03), version="1"))
+    sweep_store.save(fake_result(replace(BASE, hidden=(64,)), history(0.031)))
+    at = open_tab(open_page(), "All runs")
+    [runs] = [frame.value for frame in at.dataframe if "key" in frame.value.columns]
+    columns = list(runs.columns)
+    assert columns[:5] == ["eval_error", "hidden", "activation", "optimizer", "learning_rate"]
+    assert columns.index("code_version") < columns.index("seed")  # it varies: shown early
+    assert "dataset" not in columns  # the same in every row: said once, in the caption
+    [caption] = [c.value for c in at.caption if "The same in every row shown" in c.value]
+    assert "data set mnist" in caption and "code version" not in caption
+
+
+def test_parallel_coordinates_draw_every_run_and_its_table(sweep_store):
+    at = open_tab(open_page(), "All factors")
+    text = " ".join(markdown.value for markdown in at.markdown)
+    # 4 grid runs, 3 seeds, tanh, the 100-epoch run: 9 finished validation runs of the sweeps.
+    assert "**9 of 9 runs** in the table (brushed: no axis)" in text
+    [table] = [frame.value for frame in at.dataframe if "stopping_level" in frame.value.columns]
+    assert len(table) == 9 and set(table["stopping_level"]) == {"fixed 20", "fixed 100"}

@@ -9,9 +9,12 @@ The tiny world: validation runs and final runs of small MLPs trained on syntheti
 from __future__ import annotations
 
 import io
+import math
+import statistics
 import zipfile
 from pathlib import Path
 
+import interval_reference
 import pytest
 from conftest import synthetic_split
 from streamlit.testing.v1 import AppTest
@@ -19,8 +22,7 @@ from streamlit.testing.v1 import AppTest
 from mlp_core.config import RunConfig
 from mlp_core.data import splits
 from mlp_core.engine.train import train
-from mlp_core.report import export, model_choice, stats
-from mlp_core.report.tables import interval_text
+from mlp_core.report import export, model_choice
 from mlp_core.store import baselines
 from mlp_core.store.entry import StoredRun
 from mlp_core.store.run_store import RunStore
@@ -85,26 +87,38 @@ def test_page_chooses_the_best_validation_config(app, world):
     assert f"Best on validation: **{world['best'].label}**" in markdown(app)
 
 
+#: The page's method names and the mpmath references (`interval_reference`) they must equal.
+REFERENCES = {
+    "normal approximation": interval_reference.normal,
+    "Wilson": interval_reference.wilson,
+    "Clopper-Pearson (exact)": interval_reference.clopper_pearson,
+}
+
+
 @pytest.mark.parametrize("confidence", [0.95, 0.99])
-def test_printed_intervals_are_the_stats_functions_output(app, world, confidence):
+def test_printed_intervals_equal_independent_references(app, world, confidence):
     app.number_input(key=f"{P}confidence").set_value(confidence).run()
     assert not app.exception
     run = final_run(world)
     errors, n = run.metrics.eval_errors, run.metrics.eval_size
     text = markdown(app)
-    for method in stats.METHODS:
-        interval = stats.error_interval(errors, n, confidence, method)
-        assert f"{stats.METHOD_NAMES[method]}: {interval_text(interval)}" in text
     table = next(frame.value for frame in app.dataframe if "width_pct" in frame.value.columns)
-    wilson = stats.wilson_interval(errors, n, confidence)
-    assert table.loc[1, "lower_pct"] == pytest.approx(100 * wilson.lower)
-    assert table.loc[1, "upper_pct"] == pytest.approx(100 * wilson.upper)
+    assert list(table["method"]) == list(REFERENCES)
+    for (name, bounds_of), row in zip(REFERENCES.items(), table.itertuples(), strict=True):
+        lower, upper = bounds_of(errors, n, confidence)
+        line = f"- {name}: {100 * errors / n:.2f}% [{100 * lower:.2f}, {100 * upper:.2f}] (n={n})"
+        assert line in text
+        assert row.lower_pct == pytest.approx(100 * lower, rel=1e-9)
+        assert row.upper_pct == pytest.approx(100 * upper, rel=1e-9)
+        assert row.width_pct == pytest.approx(100 * (upper - lower), rel=1e-9)
+        assert (row.errors, row.n) == (errors, n)
 
 
 def test_two_seeds_give_a_t_interval(app, world):
     rates = [final_run(world, seed).eval_error for seed in (0, 1)]
-    spread = stats.mean_t_interval(rates)
-    assert f"[{100 * spread.lower:.2f}, {100 * spread.upper:.2f}]%" in markdown(app)
+    mean, sd = statistics.mean(rates), statistics.stdev(rates)
+    half = interval_reference.t_quantile(0.95, 1) * sd / math.sqrt(2)  # t(1 df) = 12.71
+    assert f"[{100 * (mean - half):.2f}, {100 * (mean + half):.2f}]%" in markdown(app)
 
 
 @pytest.mark.parametrize("level", [0.0, 1.0, 1.5, -0.2])
@@ -145,3 +159,9 @@ def test_report_zip_holds_every_file_its_readme_lists(app):
     ):
         assert expected in listed
     assert any(button.key == f"{P}download" for button in app.get("download_button"))
+
+
+def test_published_table_shows_the_readers_columns_and_no_none(app):
+    [table] = [frame for frame in app.dataframe if "p_value" in frame.value.columns]
+    assert list(table.value.columns) == exercise3.PUBLISHED_FIRST
+    assert table.proto.placeholder == "—"  # a published row has no interval: "—", not "None"

@@ -21,12 +21,33 @@ from mlp_core.config import RunConfig
 from mlp_core.data import files
 from mlp_core.store.jobs import training_key
 from mlp_core.store.run_store import RunStore
+from mlp_core.sweep import calibration
+from mlp_core.sweep.estimate import StepTiming
 from ui import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "train.py"
 #: What the test types into the widgets: the handout's defaults but for these three fields.
 TINY = RunConfig(hidden=(8,), epochs=1, batch_size=1000)
+
+
+#: Made-up step timings: 10 to 12 ms a step, 1 µs an evaluated image, 0.5 s of setup.
+TIMING = StepTiming((0.010, 0.012, 0.011), (1e-6,), 0.5, "cpu (test)", 2)
+
+
+@pytest.fixture(autouse=True)
+def timed_steps(monkeypatch: pytest.MonkeyPatch) -> list[RunConfig]:
+    """The page's step timing replaced by `TIMING` (no real handout steps timed in the tests);
+    returns the configs it was asked for."""
+    asked: list[RunConfig] = []
+
+    def fake(config: RunConfig, device: object = None) -> StepTiming:
+        asked.append(config)
+        return TIMING
+
+    monkeypatch.setattr(calibration, "_cache", {})
+    monkeypatch.setattr(calibration, "measure_step_timing", fake)
+    return asked
 
 
 @pytest.fixture
@@ -76,6 +97,23 @@ def test_defaults_are_the_handout_experiment(store: RunStore) -> None:
     assert at.button(key="train_start").disabled is False
 
 
+def test_the_estimate_is_timed_on_this_machine_for_the_asked_shape(
+    store: RunStore, timed_steps: list[RunConfig]
+) -> None:
+    at = open_train_page()
+    # 20 epochs of 540 steps at 11 ms and 60000 images at 1 µs, plus 0.5 s: 120.5 s in all.
+    estimate = next(m.value for m in at.markdown if "Estimated cost" in m.value).replace(
+        "\xa0", " "
+    )
+    assert "about 2 min 00 s (1 min 50 s to 2 min 11 s), 6.0 s per epoch" in estimate
+    assert "timed on this machine" in estimate
+    assert [config.hidden for config in timed_steps] == [(500, 300)]
+    type_config(at)
+    assert [config.hidden for config in timed_steps] == [(500, 300), (8,)]
+    at.run()  # the same shape again: the cached timing
+    assert len(timed_steps) == 2
+
+
 def test_tiny_run_finishes_lands_in_store_and_is_not_trained_twice(
     store: RunStore, synthetic: list[RunConfig]
 ) -> None:
@@ -91,6 +129,11 @@ def test_tiny_run_finishes_lands_in_store_and_is_not_trained_twice(
     assert not at.exception
     assert "Finished: validation error" in texts(at.success)
     assert store.contains(TINY) and synthetic == [TINY]
+    took = store.load(TINY).provenance.seconds
+    cost = next(c.value for c in at.caption if c.value.startswith("Cost:")).replace("\xa0", " ")
+    estimated = 0.5 + 54 * 0.011 + 60000 * 1e-6  # 54 steps of 1000, the evaluation, the setup
+    assert cost.startswith("Cost: estimated 1.2 s (1.1 s to 1.2 s), took ")
+    assert cost.endswith(f"({100 * (took / estimated - 1):+.0f}%).")
 
     # A second session asking for the same config is shown the stored run at once.
     again = open_train_page()
@@ -143,8 +186,9 @@ def test_a_malformed_job_in_the_url_is_ignored(store: RunStore) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("train_hidden", "500,abc", "invalid hidden layer width 'abc'"),
-        ("train_hidden", "500,0", "invalid hidden layer width '0'"),
+        ("train_hidden", "500,abc", "“abc” is not a layer width"),
+        ("train_hidden", "500,0", "“0” is not a layer width"),
+        ("train_hidden", "500,,300", "Two commas with nothing between them"),
         ("train_split", "test", "early stopping needs a validation set"),
     ],
 )
@@ -160,6 +204,64 @@ def test_invalid_input_is_explained_and_start_disabled(
     at.run()
     assert not at.exception
     assert message in texts(at.error)
+    assert at.button(key="train_start_disabled").disabled
+
+
+def test_a_trailing_comma_in_the_widths_is_accepted(store: RunStore) -> None:
+    at = open_train_page()
+    at.text_input(key="train_hidden").set_value("500,300,").run()
+    assert not at.error
+    assert "784-500-300-10" in texts(at.markdown)  # the estimate names the architecture
+    assert at.button(key="train_start").disabled is False
+
+
+def column_of(at: AppTest, key: str) -> int:
+    """Index of the form column holding the widget ``key``."""
+    for index, column in enumerate(at.columns):
+        if any(getattr(node, "key", None) == key for node in _walk(column)):
+            return index
+    raise AssertionError(f"no column holds {key}")
+
+
+def _walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _walk(child)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "train_learning_rate",
+            1000.0,
+            "invalid learning_rate=1000.0: must be a number in (0, 100]",
+        ),
+        ("train_weight_decay", -1.0, "invalid weight_decay=-1.0: must be a number in [0, 1]"),
+        ("train_learning_rate", 0.0, "invalid learning_rate=0.0"),  # an emptied box reads 0
+        ("train_epochs", 0, "invalid epochs=0: must be >= 1"),
+        ("train_validation_size", 59999, "at least 30,000 of the 60,000 training images"),
+    ],
+)
+def test_out_of_range_value_is_refused_under_its_widget(
+    store: RunStore, key: str, value: float, message: str
+) -> None:
+    """The stored handout run is not offered in place of the refused config (the old widgets
+    kept their last valid value and said "already in the run store")."""
+    store.save(fake_result(RunConfig(), {name: [0.1] for name in (
+        "epoch", "train_loss", "train_error", "eval_loss", "eval_error", "learning_rate",
+        "seconds")}))  # fmt: skip
+    at = open_train_page()
+    assert "already in the run store" in texts(at.success)
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    errors = [element for element in at.error if message in element.value]
+    assert errors, texts(at.error)
+    column = column_of(at, key)
+    assert any(message in str(getattr(node, "value", "")) for node in _walk(at.columns[column]))
+    assert at.number_input(key=key).value == value  # the widget shows what was refused
+    assert "already in the run store" not in texts(at.success)
+    assert "1 field above is refused" in texts(at.error)
     assert at.button(key="train_start_disabled").disabled
 
 

@@ -1,4 +1,5 @@
-"""Helpers of the exercise-2 page: exports, the table of all runs, curves, queueing missing runs.
+"""Helpers of the exercise-2 page: exports, curves, queueing missing runs (its tables of runs:
+`ui.exercise2_runs`; its seeds: `ui.exercise2_seeds`).
 
 `mlp_core` never imports streamlit; these functions do, and read the store only through `ui.store`.
 Session-state keys carry the page's prefix ``ex2_``.
@@ -15,20 +16,17 @@ import vl_convert
 from mlp_core.config import DEFAULT_LEARNING_RATES, RunConfig
 from mlp_core.report import analysis, curves
 from mlp_core.store.entry import StoredRun
+from mlp_core.sweep.estimate import CostEstimate
 from mlp_core.sweep.spec import expand_sets, load_spec
+from ui import estimate as cost
 from ui import jobs, store
 from ui.learning_curves import curves_chart
 
 P = "ex2_"  # session-state prefix of the page
 CELL_TABLE = ["optimizer", "learning_rate", "activation", "hidden", "epochs", "stopping", "status"]
 CELL_TABLE += ["n", "n_diverged", "mean_error", "std_error", "best_key"]
-TABLE_COLUMNS = [
-    "status", "split", "hidden", "activation", "optimizer", "learning_rate", "epochs", "stopping",
-    "seed", "eval_error", "best_eval_error", "best_epoch", "epochs_run", "seconds", "device_name",
-    "date", "code_version", "key",
-]  # fmt: skip
 PERCENT_COLUMNS = ("mean_error", "std_error", "eval_error", "best_eval_error", "best_error")
-PERCENT_COLUMNS += ("worst_error", "range")
+PERCENT_COLUMNS += ("worst_error", "range", "sem_error")
 
 
 @st.cache_data(show_spinner=False)
@@ -89,44 +87,6 @@ def learning_rate_note(sets: dict[str, list[RunConfig]]) -> str:
     return text
 
 
-def stopping_configs(sets: dict[str, list[RunConfig]]) -> tuple[RunConfig, RunConfig, RunConfig]:
-    """(the handout's fixed 20 epochs, fixed for longer, patience) from the exercise 2 spec."""
-    by_rule = {config.stopping: config for config in sets["stopping"]}
-    return sets["seeds"][0], by_rule["fixed"], by_rule["patience"]
-
-
-def table_section(index: pd.DataFrame) -> str | None:
-    """Filterable, sortable table of every stored run (the store's ``index``); returns the key of a
-    clicked row."""
-    st.subheader("All runs")
-    table = index[[column for column in TABLE_COLUMNS if column in index]]
-    for column, name in zip(
-        st.columns(4), ("split", "optimizer", "activation", "status"), strict=True
-    ):
-        chosen = column.multiselect(name, sorted(table[name].dropna().unique()), key=f"{P}f_{name}")
-        if chosen:
-            table = table[table[name].isin(chosen)]
-    text = st.text_input("Hidden layers contain", key=f"{P}f_hidden", placeholder="e.g. 300")
-    if text:
-        table = table[table["hidden"].str.contains(text, regex=False)]
-    shown = in_percent(table).sort_values("eval_error", na_position="last")
-    event = st.dataframe(
-        shown, hide_index=True, on_select="rerun", selection_mode="single-row", key=f"{P}table",
-        column_config={
-            "eval_error": st.column_config.NumberColumn("error %", format="%.2f"),
-            "best_eval_error": st.column_config.NumberColumn("best error %", format="%.2f"),
-        },
-    )  # fmt: skip
-    st.caption(
-        f"{len(table)} runs, errors in %. Click a column header to sort, a row for its learning "
-        "curves (below the tabs). Diverged runs have no error; their status says so."
-    )
-    csv_download(shown, "runs", "Shown runs as CSV")
-    rows = event.selection.rows if event else []
-    key = shown.iloc[rows[0]]["key"] if rows else None
-    return key if new_selection("table", key) else None
-
-
 def new_selection(source: str, value: object) -> bool:
     """Whether ``value`` is a new pick in ``source`` (a chart or table selection).
 
@@ -176,6 +136,30 @@ def curves_section(picked: str | None, best_key: str | None) -> None:
         downloads(chart, "learning_curves", frame)
 
 
+def launch_estimate(config: RunConfig) -> CostEstimate | None:
+    """Caption the cost of ``config``: timed on this machine once asked (that imports torch), from
+    stored runs before. Returns the timed estimate, if any."""
+    device = store.device_name()[1]
+    estimate = cost.measured(config) if st.session_state.get(f"{P}timed", False) else None
+    if estimate is not None:
+        st.caption(
+            f"Estimated {cost.estimate_text(estimate)} on {device}, from a few training steps of "
+            "this network timed on this machine just now."
+        )
+    else:
+        per_epoch, total, basis = store.cost_estimate(config)
+        speed = f"the speed of {basis} stored runs on this device" if basis else "a default speed"
+        st.caption(
+            f"Estimated {jobs.format_seconds(total)} ({jobs.format_seconds(per_epoch)} per epoch, "
+            f"from {speed}) on {device}."
+        )
+    st.caption(
+        "One training runs at a time on this server; whole sweeps belong to the command line: "
+        "`python -m mlp_core sweep runs/sweeps/factorial.toml`."
+    )
+    return estimate
+
+
 def launch_section(frame: pd.DataFrame, specs: dict[str, dict[str, list[RunConfig]]]) -> None:
     st.subheader("Run a missing cell")
     pending = st.session_state.get(f"{P}job")
@@ -198,13 +182,14 @@ def launch_section(frame: pd.DataFrame, specs: dict[str, dict[str, list[RunConfi
         key=f"{P}launch",
     )  # fmt: skip
     config = missing[choice]
-    per_epoch, total, basis = store.cost_estimate(config)
-    speed = f"the speed of {basis} stored runs here" if basis else "a default speed"
-    st.caption(
-        f"Estimated {jobs.format_seconds(total)} ({jobs.format_seconds(per_epoch)} per epoch, from "
-        f"{speed}) on {store.device_name()[1]}. One training runs at a time on this server; whole "
-        "sweeps belong to the command line: `python -m mlp_core sweep runs/sweeps/factorial.toml`."
-    )
-    if st.button("Queue this run", type="primary", key=f"{P}queue"):
-        st.session_state[f"{P}job"] = jobs.start_training(config).key
+    estimate = launch_estimate(config)
+    left, right = st.columns(2)
+    if estimate is None and right.button("Time it on this machine", key=f"{P}time"):
+        st.session_state[f"{P}timed"] = True
+        st.rerun()
+    if left.button("Queue this run", type="primary", key=f"{P}queue"):
+        job = jobs.start_training(config)
+        if estimate is not None:
+            cost.remember(job.key, estimate)
+        st.session_state[f"{P}job"] = job.key
         st.rerun()

@@ -1,4 +1,4 @@
-"""Altair charts of the exercise-2 page: heatmaps of the grid, trends, factor shares, stopping.
+"""Altair charts of the exercise-2 page: trends, factor shares, stopping (heatmaps: `ui.exercise2_heatmap`).
 
 Every chart takes frames built by `mlp_core.report.analysis` (errors as fractions; charts show percent),
 inlines its data and has a fixed size, so `vl_convert` can export it as PNG/SVG without a browser.
@@ -7,98 +7,16 @@ Missing cells are drawn (hatched grey, "—"), diverged ones too (dark, "div."):
 
 from __future__ import annotations
 
-import math
-
 import altair as alt
 import pandas as pd
 
-MISSING_FILL, DIVERGED_FILL = "#eeeeee", "#3b3b3b"
-STATUS_TITLE = "validation error (%)"
-#: Click selection on heatmap cells (the page reads it back through ``on_select``).
-CELL_SELECTION = "cell"
+from ui import exercise2_heatmap as heatmaps
+from ui.exercise2_heatmap import cell_tooltip, error_title
+from ui.i18n import chart_locale
 
-
-def percent_frame(cells: pd.DataFrame) -> pd.DataFrame:
-    """Cells with ``error`` (mean, %), ``low``/``high`` (± one standard deviation, % ; only where
-    there are two or more seeds), ``label`` (the value as text, "—" missing, "div." diverged) and
-    ``cell_id`` (row position, for selections)."""
-    data = cells.drop(columns=["cell", "keys", "seeds"], errors="ignore").copy()
-    data["error"] = data["mean_error"] * 100
-    spread = data["std_error"].fillna(0) * 100
-    data["low"] = (data["error"] - spread).where(data["n"] > 1)
-    data["high"] = (data["error"] + spread).where(data["n"] > 1)
-    data["label"] = [
-        "—" if status == "missing" else "div." if status == "diverged" else f"{error:.2f}"
-        for status, error in zip(data["status"], data["error"], strict=True)
-    ]
-    data["cell_id"] = range(len(data))
-    data["seeds_run"] = data["n"] + data["n_diverged"]
-    return data
-
-
-def _tooltip() -> list[alt.Tooltip]:
-    return [
-        alt.Tooltip("optimizer:N"),
-        alt.Tooltip("learning_rate:Q", title="learning rate", format="g"),
-        alt.Tooltip("activation:N"),
-        alt.Tooltip("hidden:N", title="hidden layers"),
-        alt.Tooltip("status:N"),
-        alt.Tooltip("error:Q", title="mean validation error (%)", format=".2f"),
-        alt.Tooltip("n:Q", title="finished seeds"),
-        alt.Tooltip("n_diverged:Q", title="diverged seeds"),
-    ]
-
-
-def heatmap(cells: pd.DataFrame, column_order: list[str], row_order: list[str]) -> alt.FacetChart:
-    """Width x depth heatmaps, one panel per (optimizer row, activation column), value in each cell.
-
-    One colour scale (log, shared by every panel); missing and diverged cells drawn, not dropped.
-    """
-    data = percent_frame(cells)
-    finished = data[data["status"] == "finished"]
-    low, high = (finished["error"].min(), finished["error"].max()) if len(finished) else (1, 10)
-    dark_above = math.exp((math.log(low) + math.log(high)) / 2) if low > 0 else high / 2
-    base = alt.Chart().encode(
-        x=alt.X("width:O", title="neurons per layer"),
-        y=alt.Y("depth:O", title="hidden layers"),
-        tooltip=_tooltip(),
-    )
-    is_status = "datum.status == '{}'".format
-    pick = alt.selection_point(name=CELL_SELECTION, fields=["cell_id"], on="click")
-    layers = [
-        base.mark_rect(fill=MISSING_FILL, stroke="#b0b0b0", strokeDash=[3, 2]).transform_filter(
-            is_status("missing")
-        ),
-        base.mark_rect(fill=DIVERGED_FILL).transform_filter(is_status("diverged")),
-        base.mark_rect()
-        .encode(
-            color=alt.Color(
-                "error:Q",
-                title=STATUS_TITLE,
-                scale=alt.Scale(type="log", scheme="viridis", reverse=True, domain=[low, high]),
-            )
-        )
-        .transform_filter(is_status("finished")),
-        base.mark_text(fontSize=10).encode(
-            text="label:N",
-            color=alt.condition(
-                f"datum.status == 'diverged' || datum.error > {dark_above}",
-                alt.value("white"),
-                alt.value("black"),
-            ),
-        ),
-        # A transparent layer over every cell, missing ones included, carries the click selection.
-        base.mark_rect(opacity=0.001).add_params(pick),
-    ]
-    return (
-        alt.layer(*layers, data=data)
-        .properties(width=alt.Step(30), height=alt.Step(26))
-        .facet(
-            column=alt.Column("activation:N", sort=column_order, title="activation"),
-            row=alt.Row("optimizer:N", sort=row_order, title="optimizer"),
-        )
-        .resolve_scale(color="shared")
-    )
+CELL_SELECTION = heatmaps.CELL_SELECTION
+heatmap = heatmaps.heatmap
+percent_frame = heatmaps.percent_frame
 
 
 def _diverged_marks(data: pd.DataFrame, x: alt.X, top: float) -> list[alt.Chart]:
@@ -109,7 +27,7 @@ def _diverged_marks(data: pd.DataFrame, x: alt.X, top: float) -> list[alt.Chart]
     return [
         alt.Chart(diverged)
         .mark_point(shape="cross", color="#d62728", size=120, filled=True)
-        .encode(x=x, y=alt.Y("error:Q"), tooltip=_tooltip())
+        .encode(x=x, y=alt.Y("error:Q"), tooltip=cell_tooltip())
     ]
 
 
@@ -142,19 +60,34 @@ def trend_chart(
         .mark_line(point=True)
         .encode(
             x=x_axis,
-            y=alt.Y("error:Q", title=STATUS_TITLE, scale=alt.Scale(zero=False)),
+            y=alt.Y("error:Q", title=error_title(), scale=alt.Scale(zero=False)),
             color=color,
-            tooltip=_tooltip(),
+            tooltip=cell_tooltip(),
         )
     )
     bars = (
         alt.Chart(finished.dropna(subset=["low"]))
         .mark_errorbar(ticks=True)
-        .encode(x=x_axis, y=alt.Y("low:Q", title=STATUS_TITLE), y2="high:Q", color=color)
+        .encode(x=x_axis, y=alt.Y("low:Q", title=error_title()), y2="high:Q", color=color)
     )
-    return alt.layer(line, bars, *_diverged_marks(data, x_axis, top)).properties(
-        width=420, height=280, title=title, padding={"left": 14, "top": 4}
+    return (
+        alt.layer(line, bars, *_diverged_marks(data, x_axis, top))
+        .properties(width=420, height=280, title=title, padding={"left": 14, "top": 4})
+        .configure(locale=chart_locale())
     )
+
+
+def _level_scale(finished: pd.DataFrame) -> alt.Scale:
+    """An error axis holding every point and error bar, with room for the values' labels (the
+    points alone set it before: a bar or the lowest point ran over the axis)."""
+    if finished.empty:
+        return alt.Scale(zero=False)
+    values = pd.concat([finished["error"], finished["low"], finished["high"]]).dropna()
+    low, high = float(values.min()), float(values.max())
+    if float(finished["error"].max()) > 4 * float(finished["error"].min()):  # a starved optimizer
+        return alt.Scale(type="log", nice=False, domain=[low / 1.06, high * 1.3])
+    room = (high - low) or high * 0.1
+    return alt.Scale(zero=False, nice=False, domain=[low - 0.05 * room, high + 0.15 * room])
 
 
 def level_chart(
@@ -171,19 +104,21 @@ def level_chart(
     order = list(data.sort_values("error", na_position="last")["level"])
     y = alt.Y("level:N", title=factor, sort=order)
     color = (
-        alt.Color(f"{group}:N", title=group.replace("_", " "), scale=alt.Scale(scheme="set1"))
+        alt.Color(
+            f"{group}:N",
+            title=group.replace("_", " "),
+            scale=alt.Scale(scheme="set1"),
+            legend=alt.Legend(orient="bottom"),  # beside it, it squeezed the chart in a column
+        )
         if group
         else alt.value("#4c78a8")
     )
     finished = data[data["status"] == "finished"]
-    low, high = finished["error"].min(), finished["error"].max()
-    wide = len(finished) > 0 and high > 4 * low  # a starved optimizer: log scale
-    scale = alt.Scale(type="log", nice=False) if wide else alt.Scale(zero=False, nice=False)
-    x = alt.X("error:Q", title=STATUS_TITLE, scale=scale)
+    x = alt.X("error:Q", title=error_title(), scale=_level_scale(finished))
     points = (
         alt.Chart(finished)
         .mark_point(filled=True, size=80)
-        .encode(x=x, y=y, color=color, tooltip=_tooltip())
+        .encode(x=x, y=y, color=color, tooltip=cell_tooltip())
     )
     labels = (
         alt.Chart(finished)
@@ -203,8 +138,10 @@ def level_chart(
         .mark_text(align="left", color="#d62728", dx=40)
         .encode(x=x, y=y, text=alt.Text("status:N"))
     )
-    return alt.layer(bars, points, labels, marks).properties(
-        width=420, height=alt.Step(26), title=title
+    return (
+        alt.layer(bars, points, labels, marks)
+        .properties(width=420, height=alt.Step(26), title=title)
+        .configure(locale=chart_locale())
     )
 
 
@@ -261,7 +198,7 @@ def stopping_chart(table: pd.DataFrame) -> alt.LayerChart:
         f"{e:.2f}% (epoch {k:.0f})" for e, k in zip(data["error"], data["kept_epoch"], strict=True)
     ]
     y = alt.Y("rule:N", sort=None, title=None, axis=alt.Axis(labelLimit=360))
-    bars = alt.Chart(data).mark_bar().encode(x=alt.X("error:Q", title=STATUS_TITLE), y=y)
+    bars = alt.Chart(data).mark_bar().encode(x=alt.X("error:Q", title=error_title()), y=y)
     text = alt.Chart(data).mark_text(align="left", dx=4).encode(x="error:Q", y=y, text="text:N")
     return alt.layer(bars, text).properties(width=300, height=alt.Step(30), title="Stopping rules")
 
@@ -282,3 +219,22 @@ def effects_chart(effects: pd.DataFrame, title: str) -> alt.FacetChart:
         .resolve_scale(x="independent")
         .properties(title=title)
     )
+
+
+def trend_figures(cells: dict[str, pd.DataFrame]) -> dict[str, alt.LayerChart]:
+    """The four trend charts, by export name, of `mlp_core.report.study.trend_cells`."""
+    grid = cells["grid"]
+    return {
+        "error_vs_width": trend_chart(
+            grid, "width", "neurons per layer", "depth", "hidden layers",
+            "Error vs width, one line per depth (Adam, ReLU)",
+        ),
+        "error_vs_depth": trend_chart(
+            grid, "depth", "hidden layers", "width", "neurons",
+            "Error vs depth, one line per width (Adam, ReLU)",
+        ),
+        "optimizers": level_chart(
+            cells["optimizers"], "optimizer", "Optimizers (ReLU, 500-300)", "learning_rate_rule"
+        ),
+        "activations": level_chart(cells["activations"], "activation", "Activations (Adam, 500-300)"),
+    }  # fmt: skip

@@ -14,13 +14,14 @@ import pandas as pd
 import streamlit as st
 
 from mlp_core.config import RunConfig
-from mlp_core.report import tables
+from mlp_core.report import final_tables, tables
 from mlp_core.results import RunResult
 from mlp_core.store import baselines
 from mlp_core.store.entry import StoredRun
 from mlp_core.sweep.spec import SPEC_DIR, expand, load_spec
 from ui import jobs, store
-from ui.i18n import error_message
+from ui.i18n import _, error_message
+from ui.images import image_grid, upscale
 
 #: Pool name meaning "every validation run in the store".
 ALL_RUNS = "every validation run in the store"
@@ -92,9 +93,13 @@ def _test_set(dataset: str, root: str) -> tuple[np.ndarray, np.ndarray] | BaseEx
     return labels.astype(np.int64), images
 
 
-def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
+def test_set(
+    dataset: str, needed_by: str = "paired tests, the confusion matrix and the gallery"
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(labels (10000,) int64, images (10000, 28, 28) uint8) of the official test set, or None
-    with a warning drawn when the data are not available here."""
+    with a warning drawn when the data are not available here (saying what ``needed_by`` them).
+
+    Read with NumPy, never torch (shared by exercise 3 and the Draw a digit page)."""
     from mlp_core.data.files import data_root
 
     with st.spinner(f"Reading the {dataset} test images (fetched once per server)..."):
@@ -103,11 +108,78 @@ def test_set(dataset: str) -> tuple[np.ndarray, np.ndarray] | None:
         found = error_message(found)
     if isinstance(found, str):
         st.warning(
-            f"The {dataset} test images are not available here ({found}): paired tests, the "
-            "confusion matrix and the gallery need them. Run `python -m mlp_core data`."
+            f"The {dataset} test images are not available here ({found}): {needed_by} need "
+            "them. Run `python -m mlp_core data`."
         )
         return None
     return found
+
+
+def table(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> None:
+    """A frame with its percent columns (``*_pct``) at two decimals, headers from ``labels``
+    (by column; the column's name otherwise), missing values as "—"."""
+    labels = labels or {}
+    config = {
+        column: st.column_config.NumberColumn(labels.get(column), format="%.2f")
+        for column in frame.columns
+        if str(column).endswith("_pct")
+    }
+    for column, number_format in (("p_value", "%.2g"), ("seconds", "%.0f")):
+        if column in frame.columns:
+            config[column] = st.column_config.NumberColumn(labels.get(column), format=number_format)
+    for column, label in labels.items():
+        config.setdefault(column, label)
+    st.dataframe(frame, hide_index=True, column_config=config, placeholder="—")
+
+
+#: The columns of the published comparison a reader needs first (the report zip has them all).
+PUBLISHED_FIRST = [
+    "classifier", "error_pct", "lower_pct", "upper_pct", "p_value", "category", "reference",
+    "year",
+]  # fmt: skip
+
+
+def published_table(frame: pd.DataFrame) -> None:
+    """`tables.comparison_frame`, its first columns only: a measured row has an interval, a
+    published one the p-value of ours against its rate; what a row lacks is "—"."""
+    labels = {
+        "classifier": _("classifier"), "error_pct": _("test error %"), "lower_pct": _("lower %"),
+        "upper_pct": _("upper %"), "p_value": _("p-value of ours against it"),
+        "category": _("category"), "reference": _("reference"), "year": _("year"),
+    }  # fmt: skip
+    table(frame[[column for column in PUBLISHED_FIRST if column in frame]], labels)
+    st.caption(
+        _(
+            "Measured rows carry their interval, published rows the p-value of the binomial test "
+            "of ours against their rate. Their error counts, preprocessing and sources are in "
+            "the report (section 7)."
+        )
+    )
+
+
+def gallery_section(run, labels, images, names: list[str], prefix: str) -> None:
+    """The misclassified test images, most (or least) confident first, in equal tiles."""
+    left, middle, right = st.columns(3)
+    wanted = left.selectbox("True class", ["all", *names], key=f"{prefix}gallery_class")
+    order = middle.radio(
+        "Order", ["most confident first", "least confident first"], key=f"{prefix}order"
+    )
+    limit = right.slider("Images", 6, 60, 24, step=6, key=f"{prefix}gallery_limit")
+    true_class = None if wanted == "all" else names.index(wanted)
+    gallery = final_tables.misclassified(
+        labels, run.predictions, run.confidence, limit, order.startswith("most"), true_class
+    )
+    if gallery.empty:
+        st.info("No misclassified test image of this class.")
+        return
+    image_grid(
+        [upscale(images[index], 3) for index in gallery["index"]],
+        [
+            f"#{index}: {names[true]} → {names[predicted]} "
+            f"({final_tables.confidence_text(confidence)})"
+            for index, true, predicted, confidence in gallery.itertuples(index=False)
+        ],
+    )
 
 
 def result_of(entry: StoredRun) -> RunResult | None:
@@ -148,7 +220,7 @@ def train_buttons(configs: list[RunConfig], prefix: str, what: str) -> None:
     if not configs:
         return
     total = sum(store.cost_estimate(config)[1] for config in configs)
-    _, device = store.device_name()
+    device = store.device_name()[1]
     label = f"Train {len(configs)} missing {what} in the background"
     if st.button(label, key=f"{prefix}train_{what}", icon=":material/play_arrow:"):
         keys = st.session_state.setdefault(f"{prefix}jobs", [])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from mlp_core.report import stats
+from mlp_core.report import intervals
 
 MEASURED = "This project (same test set)"
 OURS_COLOR = "#d62728"
@@ -24,7 +24,7 @@ def _short(text: str, limit: int = 70) -> str:
 
 
 def comparison_data(
-    published: pd.DataFrame, measured: pd.DataFrame, ours: stats.Interval | None = None
+    published: pd.DataFrame, measured: pd.DataFrame, ours: intervals.Interval | None = None
 ) -> pd.DataFrame:
     """One row per classifier, measured ones first, then published ones by category (file order)
     and error: label (unique), category, kind, error_pct, lower_pct/upper_pct (measured only),
@@ -75,6 +75,57 @@ def comparison_data(
     return frame
 
 
+def _ours_band(base: alt.Chart, x_scale: alt.Scale) -> list[alt.Chart]:
+    """Our interval as a band and our error as a dashed rule, in every panel (none without)."""
+    band = base.transform_aggregate(low="min(ours_lower_pct)", high="min(ours_upper_pct)")
+    line = base.transform_aggregate(error="min(ours_error_pct)")
+    return [
+        band.mark_rect(color=OURS_COLOR, opacity=0.15).encode(
+            x=alt.X("low:Q", scale=x_scale), x2="high:Q"
+        ),
+        line.mark_rule(color=OURS_COLOR, strokeDash=[4, 3]).encode(
+            x=alt.X("error:Q", scale=x_scale)
+        ),
+    ]
+
+
+def _classifier_points(base: alt.Chart, x_scale: alt.Scale, y: alt.Y) -> alt.Chart:
+    """One point per classifier: colour says who measured it, shape whether it is invariant."""
+    return base.mark_point(filled=True, size=50).encode(
+        x=alt.X("error_pct:Q", scale=x_scale, title="test error (%, log scale)"),
+        y=y,
+        color=alt.Color(
+            "kind:N",
+            title=None,
+            scale=alt.Scale(
+                domain=["ours", "measured here", "published"],
+                range=[OURS_COLOR, "black", "#4c78a8"],
+            ),
+        ),
+        shape=alt.Shape(
+            "invariance:N",
+            title=None,
+            scale=alt.Scale(domain=[INVARIANT, NOT_INVARIANT], range=["circle", "triangle-up"]),
+        ),
+        tooltip=[
+            "label",
+            "category",
+            alt.Tooltip("error_pct:Q", title="error (%)", format=".2f"),
+            alt.Tooltip("lower_pct:Q", title="lower (%)", format=".2f"),
+            alt.Tooltip("upper_pct:Q", title="upper (%)", format=".2f"),
+            "invariance",
+            "source",
+        ],
+    )
+
+
+#: Category names over their panels: with no padding the label sits just above its own panel.
+CATEGORY_HEADER = alt.Header(
+    labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top",
+    labelBaseline="top", labelPadding=0, labelFontWeight="bold",
+)  # fmt: skip
+
+
 def comparison_chart(data: pd.DataFrame, confidence: float | None = None) -> alt.FacetChart:
     """Error rates (log scale), one panel per category, our interval as a band in every panel.
 
@@ -86,72 +137,21 @@ def comparison_chart(data: pd.DataFrame, confidence: float | None = None) -> alt
     x_scale = alt.Scale(type="log", domain=[low / 1.3, high * 1.3], nice=False)
     y = alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=430))
     base = alt.Chart(data)
-    layers = []
-    if data["ours_error_pct"].notna().any():
-        band = base.transform_aggregate(low="min(ours_lower_pct)", high="min(ours_upper_pct)")
-        layers.append(
-            band.mark_rect(color=OURS_COLOR, opacity=0.15).encode(
-                x=alt.X("low:Q", scale=x_scale), x2="high:Q"
-            )
-        )
-        line = base.transform_aggregate(error="min(ours_error_pct)")
-        layers.append(
-            line.mark_rule(color=OURS_COLOR, strokeDash=[4, 3]).encode(
-                x=alt.X("error:Q", scale=x_scale)
-            )
-        )
+    layers = _ours_band(base, x_scale) if data["ours_error_pct"].notna().any() else []
     layers.append(
         base.transform_filter("isValid(datum.lower_pct)")
         .mark_rule(color="black")
         .encode(x=alt.X("lower_pct:Q", scale=x_scale), x2="upper_pct:Q", y=y)
     )
-    layers.append(
-        base.mark_point(filled=True, size=50).encode(
-            x=alt.X("error_pct:Q", scale=x_scale, title="test error (%, log scale)"),
-            y=y,
-            color=alt.Color(
-                "kind:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=["ours", "measured here", "published"],
-                    range=[OURS_COLOR, "black", "#4c78a8"],
-                ),
-            ),
-            shape=alt.Shape(
-                "invariance:N",
-                title=None,
-                scale=alt.Scale(domain=[INVARIANT, NOT_INVARIANT], range=["circle", "triangle-up"]),
-            ),
-            tooltip=[
-                "label",
-                "category",
-                alt.Tooltip("error_pct:Q", title="error (%)", format=".2f"),
-                alt.Tooltip("lower_pct:Q", title="lower (%)", format=".2f"),
-                alt.Tooltip("upper_pct:Q", title="upper (%)", format=".2f"),
-                "invariance",
-                "source",
-            ],
-        )
-    )
+    layers.append(_classifier_points(base, x_scale, y))
     level = "" if confidence is None else f"; red band: ours, {100 * confidence:g}% interval"
-    header = alt.Header(
-        labelAngle=0,
-        labelAlign="left",
-        labelAnchor="start",
-        labelOrient="top",
-        labelBaseline="top",  # with no padding the label sits just above its own panel
-        labelPadding=0,
-        labelFontWeight="bold",
+    row = alt.Row(
+        "category:N", sort=list(dict.fromkeys(data["category"])), title=None, header=CATEGORY_HEADER
     )
     return (
         alt.layer(*layers)
         .properties(width=WIDTH, height=alt.Step(ROW_PX))
-        .facet(
-            row=alt.Row(
-                "category:N", sort=list(dict.fromkeys(data["category"])), title=None, header=header
-            ),
-            spacing=16,
-        )
+        .facet(row=row, spacing=16)
         .resolve_scale(y="independent")
         .properties(title=f"MNIST test error: measured here and published{level}")
         .configure_legend(orient="top", labelLimit=320)

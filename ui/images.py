@@ -3,6 +3,7 @@ pure array functions, no ``st.*``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -26,3 +27,17 @@ def display_array(image: Any, size: int = 112) -> np.ndarray:
     if pixels.ndim == 3:
         return pixels.repeat(factor, axis=0).repeat(factor, axis=1)
     return upscale(pixels, factor)
+
+
+def image_grid(images: Sequence[Any], captions: Sequence[str], per_row: int = 6) -> None:
+    """Images in rows of ``per_row`` equal columns, each stretched to its column: every tile has
+    the same size whatever its caption's length (a list given to ``st.image`` sized each image
+    to its caption, so rows came out ragged)."""
+    import streamlit as st
+
+    for start in range(0, len(images), per_row):
+        row = zip(
+            st.columns(per_row), images[start : start + per_row], captions[start:], strict=False
+        )
+        for column, image, caption in row:
+            column.image(image, caption=caption, width="stretch")

@@ -21,6 +21,7 @@ from mlp_core.engine.progress import BatchEnd, EpochEnd
 from mlp_core.report import curves
 from mlp_core.store.jobs import Job, JobQueue, submit_training
 from mlp_core.store.run_store import RunStore
+from mlp_core.store.weights import small_enough
 from ui.i18n import (
     _,
     chart_locale,
@@ -55,11 +56,12 @@ def job_queue() -> JobQueue:
 
 
 def start_training(config: RunConfig, store: RunStore | None = None) -> Job:
-    """Queue the training of ``config`` into the store (default `RunStore()`); return its job.
+    """Queue the training of ``config`` into the store (default `RunStore()`, keeping the weights
+    of networks up to `mlp_core.store.weights.APP_MAX_PARAMETERS`); return its job.
 
     An identical config already queued or running returns that job: one training, not two.
     """
-    return submit_training(job_queue(), config, store or RunStore())
+    return submit_training(job_queue(), config, store or RunStore(keep_weights=small_enough))
 
 
 def training_config(key: str) -> RunConfig | None:

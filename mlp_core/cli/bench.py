@@ -1,4 +1,5 @@
-"""``python -m mlp_core bench``: the engine against the handout's loop; sweep throughput."""
+"""``python -m mlp_core bench``: the engine against the handout's loop; sweep throughput; the cost
+estimate against measured times."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ def command_bench(args: argparse.Namespace) -> int:
     from mlp_core.engine.train import resolve_device
 
     resolve_device(args.device)  # "nonsense" or cuda without a GPU: one line, before any work
+    if args.estimate:
+        from mlp_core.sweep.estimate_bench import bench_estimates, estimate_lines
+
+        checks = bench_estimates(epochs=args.epochs, device=args.device, report=print)
+        print("\n".join(estimate_lines(checks)))
+        return 0
     if args.sweep:
         from mlp_core.sweep.stack_bench import bench_sweep
 
@@ -37,10 +44,17 @@ def register(commands: Any) -> None:
         "--epochs",
         type=int,
         default=None,
-        help="epochs per side (default 2); with --tour, of its one training (default 1)",
+        help="epochs per side (default 2); with --tour, of its one training (default 1); with "
+        "--estimate, of every run (default: their own, 20 or 50)",
     )
     bench.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     bench.add_argument("--sweep", action="store_true", help="measure sweep throughput instead")
+    bench.add_argument(
+        "--estimate",
+        action="store_true",
+        help="the cost estimate against measured times: the handout run, a 3x800 run and exercise "
+        "3's 1024-1024 dropout run, each estimated from timed steps then trained",
+    )
     bench.add_argument(
         "--tour",
         action="store_true",

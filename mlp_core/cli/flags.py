@@ -32,7 +32,7 @@ FIELD_HELP = {
     "input_dropout": "dropout on the input pixels, in [0, 1)",
     "seed": "seed of the weights, batch order and dropout",
     "split_seed": "seed of the 54000/6000 partition",
-    "validation_size": "images held out for validation (default 6000)",
+    "validation_size": "images held out for validation, 1 to 30000 (default 6000)",
 }
 
 

@@ -12,7 +12,18 @@ import os
 import sys
 import traceback
 
-from mlp_core.cli import baseline, bench, data, device_check, merge, runs, sweep, train
+from mlp_core.cli import (
+    baseline,
+    bench,
+    data,
+    device_check,
+    merge,
+    replicate,
+    runs,
+    sweep,
+    train,
+    weights,
+)
 from mlp_core.cli.flags import Parser
 from mlp_core.data.files import DataError
 from mlp_core.machine import DeviceError
@@ -20,7 +31,7 @@ from mlp_core.store.errors import StoreError
 from mlp_core.sweep.cluster import ClusterError
 
 #: Command modules, in the order ``--help`` lists them; each has ``register(commands)``.
-COMMANDS = (train, runs, data, bench, sweep, baseline, device_check)
+COMMANDS = (train, runs, data, bench, sweep, replicate, baseline, device_check, weights)
 #: Subcommands of ``runs`` (which alone lists the store): ``runs merge ARCHIVE``.
 RUNS_COMMANDS = (merge,)
 

@@ -32,11 +32,12 @@ def check_flags(args: argparse.Namespace) -> None:
 
 def command_sweep(args: argparse.Namespace) -> int:
     from mlp_core.store.run_store import RunStore
+    from mlp_core.store.weights import keep_all, keep_none
     from mlp_core.sweep.spec import expand, load_spec
 
     check_flags(args)
     spec = load_spec(args.spec, max_runs=args.max_runs)  # validated before anything runs
-    store = RunStore()
+    store = RunStore(keep_weights=keep_all if args.keep_weights else keep_none)
     configs = expand(spec)
     if args.dry_run:
         return dry_run(spec, configs, store, args.device)
@@ -132,4 +133,9 @@ def register(commands: Any) -> None:
         help=f"refuse a spec of more runs than this (default {MAX_RUNS:,})",
     )
     sweep.add_argument("--dry-run", action="store_true", help="list stored/missing runs and stop")
+    sweep.add_argument(
+        "--keep-weights",
+        action="store_true",
+        help="store each new run's trained weights with it (float16, 2 bytes a parameter)",
+    )
     sweep.set_defaults(handler=command_sweep)

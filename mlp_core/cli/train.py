@@ -12,9 +12,10 @@ from mlp_core.engine.progress import EpochEnd, ProgressEvent
 
 def command_train(args: argparse.Namespace) -> int:
     from mlp_core.store.run_store import RunStore
+    from mlp_core.store.weights import keep_all, keep_none
 
     config = config_from_args(args)
-    store = RunStore()
+    store = RunStore(keep_weights=keep_all if args.keep_weights else keep_none)
 
     def on_event(event: ProgressEvent) -> None:
         if isinstance(event, EpochEnd) and event.row is not None and not args.json:
@@ -64,4 +65,10 @@ def register(commands: Any) -> None:
     train.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     train.add_argument("--json", action="store_true", help="print the result as JSON")
     train.add_argument("--no-store", action="store_true", help="train even if stored; do not store")
+    train.add_argument(
+        "--keep-weights",
+        action="store_true",
+        help="store the trained weights with the run (float16, 2 bytes a parameter), for the "
+        "Draw a digit page; a run already stored without them is not retrained (weights keep)",
+    )
     train.set_defaults(handler=command_train)

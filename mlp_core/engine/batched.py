@@ -25,6 +25,7 @@ from torch import nn
 from mlp_core.config import RunConfig
 from mlp_core.data.splits import Split, load_split
 from mlp_core.engine.denormals import denormals_flushed
+from mlp_core.engine.export import stack_weights
 from mlp_core.engine.progress import (
     CancelCheck,
     EpochEnd,
@@ -126,7 +127,8 @@ def _train_sorted(
     errors, _, predictions, confidence = evaluate_stack(stack, final, data.eval_x, data.eval_y)
     seconds = (time.perf_counter() - started) / len(configs)
     facts = replace(provenance(device, seconds), stacked=len(configs))
-    return record.results(errors.tolist(), predictions, confidence, facts)
+    kept = [stack_weights(stack, final[row], config) for row, config in enumerate(configs)]
+    return record.results(errors.tolist(), predictions, confidence, facts, kept)
 
 
 def stack_optimizers(stack: Stack, configs: Sequence[RunConfig]) -> Optimizers:

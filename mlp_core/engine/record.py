@@ -18,6 +18,7 @@ import torch
 from mlp_core.config import RunConfig
 from mlp_core.engine.progress import EpochEnd, EpochRow, ProgressCallback
 from mlp_core.results import HISTORY_COLUMNS, Provenance, RunMetrics, RunResult
+from mlp_core.weights import ModelWeights
 
 #: A mean training loss above this (nats; chance level is ln 10 = 2.3) counts as diverged, like NaN/inf:
 #: PyTorch's stable log-softmax keeps a blown-up network's loss finite (1e8 is typical) but useless.
@@ -187,10 +188,13 @@ class TrainingRecord:
         predictions: torch.Tensor,
         confidence: torch.Tensor,
         provenance: Provenance,
+        weights: Sequence[ModelWeights] | None = None,
     ) -> list[RunResult]:
         """One `RunResult` per model, from the final evaluation of the weights each one keeps.
 
-        ``predictions`` and ``confidence`` are (models, eval_size) tensors on any device.
+        ``predictions`` and ``confidence`` are (models, eval_size) tensors on any device;
+        ``weights``, one per model, the weights each keeps (`mlp_core.engine.export`), handed to
+        the results of the models that finished (a diverged model's are garbage).
         """
         results = []
         for model, config in enumerate(self.configs):
@@ -213,6 +217,9 @@ class TrainingRecord:
                     predictions=predictions[model].to("cpu", torch.uint8).numpy(),
                     confidence=confidence[model].to("cpu", torch.float16).numpy(),
                     provenance=provenance,
+                    weights=weights[model]
+                    if weights is not None and self.status[model] == "finished"
+                    else None,
                 )
             )
         return results

@@ -21,6 +21,7 @@ from mlp_core.data.splits import Split, load_split
 from mlp_core.engine.backprop import Backprop, FlatAdam
 from mlp_core.engine.denormals import denormals_flushed
 from mlp_core.engine.devices import resolve_device as resolve_device  # its home before
+from mlp_core.engine.export import model_weights
 from mlp_core.engine.model import build_model
 from mlp_core.engine.progress import (
     CancelCheck,
@@ -246,7 +247,8 @@ def _train(
         evaluation = evaluate(model, data.eval_x, data.eval_y)  # the weights changed since
     errors, _, predictions, confidence = evaluation
     facts = provenance(device, time.perf_counter() - started)
-    return record.results([errors], predictions[None], confidence[None], facts)[0]
+    kept = [model_weights(model, config)]
+    return record.results([errors], predictions[None], confidence[None], facts, kept)[0]
 
 
 def _train_epoch(

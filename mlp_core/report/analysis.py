@@ -70,6 +70,11 @@ def runs_frame(index: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns="_version").reset_index(drop=True)
 
 
+def _with_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``, or `runs_frame`'s empty frame for a bare one without columns (nothing stored)."""
+    return frame if len(frame.columns) else runs_frame(pd.DataFrame())
+
+
 def summarize(frame: pd.DataFrame, configs: Iterable[RunConfig]) -> pd.DataFrame:
     """One row per distinct cell of ``configs`` (in order), with its stored seeds aggregated.
 
@@ -82,8 +87,9 @@ def summarize(frame: pd.DataFrame, configs: Iterable[RunConfig]) -> pd.DataFrame
         two seeds), ``min_error``, ``max_error``; ``best_key`` (lowest error, else a diverged
         run; NA when missing), ``keys`` and ``seeds`` of every stored run of the cell.
     """
-    empty = frame.iloc[0:0] if len(frame.columns) else pd.DataFrame(columns=["cell", "diverged"])
-    by_cell = dict(iter(frame.groupby("cell", sort=False))) if len(frame) else {}
+    frame = _with_columns(frame)
+    empty = frame.iloc[0:0]
+    by_cell = dict(iter(frame.groupby("cell", sort=False)))
     out: list[dict[str, Any]] = []
     seen: set[tuple[Any, ...]] = set()
     for config in dict.fromkeys(configs):
@@ -110,13 +116,14 @@ def summarize(frame: pd.DataFrame, configs: Iterable[RunConfig]) -> pd.DataFrame
                 "status": status,
                 "n": len(errors),
                 "n_diverged": n_diverged,
-                "mean_error": errors.mean() if len(errors) else np.nan,
-                "std_error": errors.std(ddof=1) if len(errors) > 1 else np.nan,
-                "min_error": errors.min() if len(errors) else np.nan,
-                "max_error": errors.max() if len(errors) else np.nan,
+                # pandas gives NaN for the mean, min and max of no seed and the std of one
+                "mean_error": errors.mean(),
+                "std_error": errors.std(ddof=1),
+                "min_error": errors.min(),
+                "max_error": errors.max(),
                 "best_key": best,
-                "keys": tuple(rows["key"]) if len(rows) else (),
-                "seeds": tuple(sorted(rows["seed"])) if len(rows) else (),
+                "keys": tuple(rows["key"]),
+                "seeds": tuple(sorted(rows["seed"])),
             }
         )
     return pd.DataFrame(out, columns=[*CELL_COLUMNS, "cell"])
@@ -215,29 +222,21 @@ def stopping_table(
     ``epochs_run``, ``kept_epoch``, ``eval_error``, ``n``, ``status``.
     """
     rows = []
+    frame = _with_columns(frame)
+    finished = frame[~frame["diverged"].astype(bool)]
 
     def add(rule: str, config: RunConfig, hindsight: bool = False) -> None:
-        cells = summarize(frame, [config])
-        cell = cells.iloc[0]
-        stored = frame[frame["cell"] == cell["cell"]] if len(frame) else frame
-        stored = stored[~stored["diverged"]] if len(stored) else stored
+        cell = summarize(frame, [config]).iloc[0]
+        stored = finished[finished["cell"] == cell["cell"]]  # means of no run are NaN
         if hindsight:
-            error = stored["best_eval_error"].mean() if len(stored) else np.nan
-            kept = stored["best_epoch"].mean() if len(stored) else np.nan
+            error, kept = stored["best_eval_error"].mean(), stored["best_epoch"].mean()
         else:
-            error = cell["mean_error"]
-            kept = (
-                (
-                    stored["best_epoch"] if config.stopping == "patience" else stored["epochs_run"]
-                ).mean()
-                if len(stored)
-                else np.nan
-            )
-        epochs = stored["epochs_run"].mean() if len(stored) else np.nan
+            kept_at = "best_epoch" if config.stopping == "patience" else "epochs_run"
+            error, kept = cell["mean_error"], stored[kept_at].mean()
         rows.append(
             {
                 "rule": rule,
-                "epochs_run": epochs,
+                "epochs_run": stored["epochs_run"].mean(),
                 "kept_epoch": kept,
                 "eval_error": error,
                 "n": int(cell["n"]),
@@ -274,5 +273,6 @@ def level_means(cells: pd.DataFrame, factor: str) -> pd.DataFrame:
 
 def missing_configs(frame: pd.DataFrame, configs: Iterable[RunConfig]) -> list[RunConfig]:
     """The configs (seed included) of which ``frame`` holds no run, in order, without duplicates."""
-    stored = set(zip(frame["cell"], frame["seed"], strict=True)) if len(frame) else set()
+    frame = _with_columns(frame)
+    stored = set(zip(frame["cell"], frame["seed"], strict=True))
     return [c for c in dict.fromkeys(configs) if (cell_of(c), c.seed) not in stored]

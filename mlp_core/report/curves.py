@@ -72,7 +72,7 @@ def best_epoch(history: History) -> BestEpoch | None:
     finite = [(error, epoch) for epoch, error in zip(epochs, errors, strict=True) if _finite(error)]
     if not finite:
         return None
-    error, epoch = min(finite, key=lambda pair: (pair[0], pair[1]))
+    error, epoch = min(finite)  # (error, epoch) pairs: the lowest error, then the first epoch
     return BestEpoch(int(epoch), float(error), float(errors[-1]), len(epochs))
 
 
@@ -117,7 +117,7 @@ def curves_frame(
     ]
     frames = [frame for frame in frames if not frame.empty]
     if not frames:
-        return history_frame({"epoch": []})
+        return history_frame({})
     return pd.concat(frames, ignore_index=True)
 
 

@@ -1,6 +1,6 @@
 """Tables for the exercise-3 page and report: intervals, seeds, baselines, McNemar, errors.
 
-Everything is computed from counts and prediction arrays by `mlp_core.report.stats`; tables show rates in
+Everything is computed from counts and prediction arrays by `mlp_core.report.intervals` and `stats`; tables show rates in
 percent (columns ending in ``_pct``). No torch and no streamlit: the page passes arrays in (labels of
 the official test set, predictions and confidence from the run store and ``runs/baselines``).
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from mlp_core.report import stats
+from mlp_core.report import intervals, stats
 from mlp_core.report.tables import MeasuredResult, measured_row, p_value_text
 from mlp_core.results import RunSummary
 
@@ -24,8 +24,8 @@ USER_COLUMNS: tuple[str, ...] = ("name", "errors", "error_pct", "n")
 
 
 def intervals_table(errors: int, n: int, confidence: float = 0.95) -> pd.DataFrame:
-    """`stats.error_intervals` in percent: method, error_pct, lower_pct, upper_pct, width_pct."""
-    frame = stats.error_intervals(errors, n, confidence)
+    """`intervals.error_intervals` in percent: method, error_pct, lower_pct, upper_pct, width_pct."""
+    frame = intervals.error_intervals(errors, n, confidence)
     return pd.DataFrame(
         {
             "method": frame["method_name"],
@@ -48,7 +48,7 @@ def _errors(run: RunSummary) -> tuple[int, int]:
 
 def seeds_table(
     runs: Mapping[int, RunSummary], confidence: float = 0.95
-) -> tuple[pd.DataFrame, stats.MeanInterval | None]:
+) -> tuple[pd.DataFrame, intervals.MeanInterval | None]:
     """(one row per seed: errors, n, error_pct, seconds; t-interval of the error rate or None).
 
     ``runs``: seed -> finished run (`model_choice.stored_test_runs`); the t-interval needs 2+.
@@ -62,7 +62,7 @@ def seeds_table(
     frame = pd.DataFrame(rows, columns=["seed", "errors", "n", "error_pct", "seconds", "device"])
     if len(rows) < 2:
         return frame, None
-    return frame, stats.mean_t_interval([e / n for e, n in counts.values()], confidence)
+    return frame, intervals.mean_t_interval([e / n for e, n in counts.values()], confidence)
 
 
 def _cell_missing(value: object) -> bool:
@@ -151,7 +151,7 @@ def mcnemar_table(
     p_value, verdict (at ``confidence``: "significantly better/worse" or "no significant
     difference").
     """
-    alpha = 1 - stats.check_confidence(confidence)
+    alpha = 1 - intervals.check_confidence(confidence)
     rows = []
     for name, predictions in others.items():
         result = stats.mcnemar_exact(labels, ours, predictions)
@@ -285,8 +285,8 @@ def report_summary(
         "confidence": confidence,
         "intervals": {
             method: [interval.lower, interval.upper]
-            for method in stats.METHODS
-            for interval in [stats.error_interval(errors, n, confidence, method)]
+            for method in intervals.METHODS
+            for interval in [intervals.error_interval(errors, n, confidence, method)]
         },
         "seeds": {str(seed): _errors(row)[0] for seed, row in sorted(runs.items())},
         "t_interval_over_seeds": None

@@ -138,7 +138,7 @@ def rank_candidates(
         sizes = {member.metrics.eval_size for member in members}
         if len(sizes) != 1:  # cannot happen for one config; guards against a corrupt store
             raise ValueError(
-                f"runs of {members[0].config.label()} have different eval sizes {sizes}"
+                f"runs of {members[0].config.label()} have different eval sizes {sorted(sizes)}"
             )
         candidates.append(
             Candidate(

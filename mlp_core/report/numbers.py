@@ -22,7 +22,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # scipy stays unimported for pages that only format numbers
-    from mlp_core.report import stats
+    from mlp_core.report import intervals
 
 #: Languages the functions know; the first is the default (the source language of the app).
 LANGUAGES: tuple[str, ...] = ("en", "es")
@@ -110,10 +110,10 @@ def interval(lower: float, upper: float, decimals: int = 2, language: str = "en"
     return f"[{decimal(lower, decimals, language)}{separator}{decimal(upper, decimals, language)}]"
 
 
-def interval_text(interval_: stats.Interval, decimals: int = 2, language: str = "en") -> str:
+def interval_text(interval_: intervals.Interval, decimals: int = 2, language: str = "en") -> str:
     """An error with its interval in percent and its n.
 
-    >>> from mlp_core.report.stats import error_interval
+    >>> from mlp_core.report.intervals import error_interval
     >>> interval_text(error_interval(141, 10000))
     '1.41% [1.20, 1.66] (n=10000)'
     >>> interval_text(error_interval(141, 10000), language="es")

@@ -1,11 +1,11 @@
-"""Error rates, confidence intervals and significance tests (numpy/scipy/pandas only, no torch).
+"""Significance tests and per-class error counts (numpy/scipy/pandas only, no torch).
 
 Units: every rate (error, interval bound, published rate) is a fraction in [0, 1], never a percent;
 counts are plain non-negative integers. Label and prediction arrays are 1-D integer arrays of class
 indices (numpy arrays, lists, or CPU tensors, which ``numpy.asarray`` reads).
 
-The intervals live in `mlp_core.report.intervals` and are re-exported here, so that ``mlp_core.report.stats`` is
-the one import for pages and reports.
+The confidence intervals live in `mlp_core.report.intervals` (their one home); this module uses them
+for the published comparison and the per-class table.
 """
 
 from __future__ import annotations
@@ -18,43 +18,17 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats as scipy_stats
 
-from mlp_core.report.intervals import (
-    METHOD_NAMES,
-    METHODS,
-    Interval,
-    MeanInterval,
-    as_count,
-    check_confidence,
-    check_rate,
-    clopper_pearson_interval,
-    error_interval,
-    error_intervals,
-    mean_t_interval,
-    normal_interval,
-    wilson_interval,
-    z_value,
-)
+from mlp_core.report import intervals
 
 __all__ = [
-    "METHODS",
-    "METHOD_NAMES",
-    "Interval",
     "McNemarResult",
-    "MeanInterval",
     "PublishedComparison",
-    "clopper_pearson_interval",
     "compare_with_published",
     "confusion_counts",
     "count_errors",
-    "error_interval",
-    "error_intervals",
     "mcnemar_exact",
     "mcnemar_exact_counts",
-    "mean_t_interval",
-    "normal_interval",
     "per_class_errors",
-    "wilson_interval",
-    "z_value",
 ]
 
 
@@ -77,13 +51,13 @@ class McNemarResult:
 class PublishedComparison:
     """Our test error against a published rate on the same kind of test set."""
 
-    ours: Interval
+    ours: intervals.Interval
     published_rate: float
     p_value: float  # two-sided exact binomial test of our errors against the published rate
     significant: bool  # p_value < 1 - confidence
     published_inside: bool  # the published rate lies inside our interval
     intervals_overlap: bool  # our interval overlaps the published rate's interval on published_n
-    published_interval: Interval
+    published_interval: intervals.Interval
 
 
 # -- label arrays -----------------------------------------------------------------------------
@@ -123,7 +97,10 @@ def mcnemar_exact_counts(only_a_wrong: int, only_b_wrong: int) -> McNemarResult:
     ``p = binomtest(b, b + c, 1/2)`` two-sided, i.e. ``min(1, 2 * sum_{i <= min(b, c)} C(b+c, i) / 2^(b+c))``.
     With no discordant pairs (b = c = 0) there is no evidence of a difference: p = 1.
     """
-    b, c = as_count(only_a_wrong, "only_a_wrong"), as_count(only_b_wrong, "only_b_wrong")
+    b, c = (
+        intervals.as_count(only_a_wrong, "only_a_wrong"),
+        intervals.as_count(only_b_wrong, "only_b_wrong"),
+    )
     if b < 0 or c < 0:
         raise ValueError(f"discordant counts must be >= 0, got b={b}, c={c}")
     p_value = 1.0 if b + c == 0 else float(scipy_stats.binomtest(b, b + c, 0.5).pvalue)
@@ -173,11 +150,11 @@ def compare_with_published(
     from ``round(published_rate * published_n)`` errors of ``published_n``). Overlapping intervals do
     not imply "no significant difference"; cite the p-value.
     """
-    ours = error_interval(errors, n, confidence, method)
-    rate = check_rate(published_rate, "published_rate")
+    ours = intervals.error_interval(errors, n, confidence, method)
+    rate = intervals.check_rate(published_rate, "published_rate")
     p_value = float(scipy_stats.binomtest(ours.errors, ours.n, rate).pvalue)
-    published_k = round(rate * as_count(published_n, "published_n"))
-    published = error_interval(published_k, published_n, confidence, method)
+    published_k = round(rate * intervals.as_count(published_n, "published_n"))
+    published = intervals.error_interval(published_k, published_n, confidence, method)
     overlap = ours.lower <= published.upper and published.lower <= ours.upper
     return PublishedComparison(
         ours, rate, p_value, p_value < 1 - ours.confidence, ours.contains(rate), overlap, published
@@ -203,7 +180,7 @@ def confusion_counts(
     """
     truth, predicted = _paired(labels, ("predictions", predictions))
     seen = int(max(truth.max(), predicted.max())) + 1
-    size = seen if num_classes is None else as_count(num_classes, "num_classes")
+    size = seen if num_classes is None else intervals.as_count(num_classes, "num_classes")
     if size < seen:
         raise ValueError(f"num_classes={size} but class index {seen - 1} occurs")
     return np.bincount(truth * size + predicted, minlength=size * size).reshape(size, size)
@@ -223,7 +200,7 @@ def per_class_errors(
     ``class``, ``n``, ``errors``, ``error``, ``lower``, ``upper``. A class without examples (possible
     only when ``num_classes`` is given) gets NaN error and bounds.
     """
-    confidence = check_confidence(confidence)
+    confidence = intervals.check_confidence(confidence)
     matrix = confusion_counts(labels, predictions, num_classes)
     rows = []
     for index in range(matrix.shape[0]):
@@ -233,7 +210,7 @@ def per_class_errors(
         if total == 0:
             row.update(error=math.nan, lower=math.nan, upper=math.nan)
         else:
-            interval = error_interval(wrong, total, confidence, method)
+            interval = intervals.error_interval(wrong, total, confidence, method)
             row.update(error=interval.error, lower=interval.lower, upper=interval.upper)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -2,8 +2,8 @@
 
 Published MNIST results live in ``mlp_core/reference/mnist_published.csv`` (see the README there for
 where each figure comes from). Tables show rates in percent (columns ending in ``_pct``); everything
-passed to `mlp_core.report.stats` is a fraction in [0, 1]. Every number a sentence or a table states is
-computed here from counts by `mlp_core.report.stats`; none is typed in.
+passed to `mlp_core.report.intervals` and `stats` is a fraction in [0, 1]. Every number a sentence or a
+table states is computed here from counts by those two modules; none is typed in.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 
-from mlp_core.report import stats
+from mlp_core.report import intervals, stats
 
 # Number formatting lives in `mlp_core.report.numbers` (both languages); the names stay importable
 # from here for the existing callers.
@@ -124,7 +124,7 @@ def comparison_sentence(
     """
     result = stats.compare_with_published(errors, n, published_rate(row), confidence, method)
     level = f"{100 * result.ours.confidence:g}%"
-    ours = interval_text(result.ours)[:-1] + f", {level} {stats.METHOD_NAMES[method]})"
+    ours = interval_text(result.ours)[:-1] + f", {level} {intervals.METHOD_NAMES[method]})"
     theirs = percent(result.published_rate)
     if not result.significant:
         verdict = f"not significantly different at {level}"
@@ -142,7 +142,7 @@ def measured_row(
     result: MeasuredResult, confidence: float = 0.95, method: str = "wilson"
 ) -> dict[str, object]:
     """One measured classifier as a table row: its error and ``method`` interval in percent."""
-    interval = stats.error_interval(result.errors, result.n, confidence, method)
+    interval = intervals.error_interval(result.errors, result.n, confidence, method)
     return {
         "kind": result.kind,
         "classifier": result.classifier,

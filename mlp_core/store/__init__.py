@@ -4,6 +4,8 @@ of the app.
 
 - `run_store`: `RunStore`, finished runs found again by their config; every read verified.
 - `entry`: one entry's files, `StoredRun` (the typed view readers get), `verify_entry`.
+- `weights`: the weights a run may keep (float16 ``weights.npz``, checked when read), and the
+  policies of who keeps them (`RunStore(keep_weights=...)`).
 - `index`: the index of the store as a frame for tables and charts (`index_frame`).
 - `writing`, `locks`, `errors`: atomic writes under a per-entry lock, the check before training,
   the rescue of a run the store could not take, and the store's exceptions.

@@ -1,8 +1,9 @@
 """Run-store entries in one file: written on a machine that computed them, merged into another store.
 
 An archive is a gzipped tar holding ``manifest.json`` and, per entry, ``v<code version>/<key>/``
-``summary.json`` and ``arrays.npz`` exactly as the run store wrote them. The manifest lists every
-entry with the SHA-256 of both files and says where and what for the runs were computed.
+``summary.json`` and ``arrays.npz`` (and ``weights.npz`` for a run that kept its weights) exactly as
+the run store wrote them. The manifest lists every entry with the SHA-256 of its files and says
+where and what for the runs were computed.
 
 `merge_archive` trusts nothing in the file. Before anything is written it refuses the whole archive,
 with one line saying why, when the file is too large, a member is not a plain file (symbolic and
@@ -10,7 +11,8 @@ hard links, devices), a name could leave the store (absolute, ``..``) or is not 
 member is oversized, or the manifest is missing or malformed. Then, per entry: both checksums must
 match the manifest, and the entry must pass the store's own verification
 (`mlp_core.store.entry.verify_entry`: its fields, its key against its config and code version, its
-arrays' checksum, dtypes and shapes). An entry already in the store with the same bytes is skipped;
+arrays' checksum, dtypes and shapes; its weights', when it has them,
+`mlp_core.store.weights.read_weights`). An entry already in the store with the same bytes is skipped;
 with other bytes it is refused and the stored one kept (a merge never replaces an entry); a new one
 is written byte for byte under the entry's lock into a staging folder renamed into place, as the
 store writes. No torch here.
@@ -31,10 +33,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlp_core.store.entry import ARRAYS, KEY, SUMMARY, verify_entry, write_file
-from mlp_core.store.errors import CorruptEntry
+from mlp_core.store.entry import (
+    ARRAYS,
+    KEY,
+    SUMMARY,
+    WEIGHTS,
+    read_summary,
+    verify_entry,
+    write_file,
+)
+from mlp_core.store.errors import CorruptEntry, WeightsUnavailable
 from mlp_core.store.locks import clean_staging, held_lock
 from mlp_core.store.run_store import VERSION, RunStore
+from mlp_core.store.weights import read_weights
 from mlp_core.store.writing import writes_to
 
 MANIFEST = "manifest.json"
@@ -50,7 +61,7 @@ MAX_TOTAL_BYTES = 512 * 1024 * 1024
 UNMERGEABLE = {"quick": "toy runs of `device-check --quick` (synthetic data, toy sizes)"}
 
 _ENTRY_FILE = re.compile(
-    r"^v([A-Za-z0-9_][A-Za-z0-9_.-]*)/([0-9a-f]{16})/(summary\.json|arrays\.npz)$"
+    r"^v([A-Za-z0-9_][A-Za-z0-9_.-]*)/([0-9a-f]{16})/(summary\.json|arrays\.npz|weights\.npz)$"
 )
 _ENTRY_FOLDER = re.compile(r"^v[A-Za-z0-9_][A-Za-z0-9_.-]*(/[0-9a-f]{16})?/?$")
 
@@ -102,9 +113,17 @@ def write_archive(
         summary, arrays = (folder / SUMMARY).read_bytes(), (folder / ARRAYS).read_bytes()
         files[f"v{version}/{key}/{SUMMARY}"] = summary
         files[f"v{version}/{key}/{ARRAYS}"] = arrays
-        listed.append(
-            {"version": version, "key": key, "summary": sha256(summary), "arrays": sha256(arrays)}
-        )
+        entry = {
+            "version": version,
+            "key": key,
+            "summary": sha256(summary),
+            "arrays": sha256(arrays),
+        }
+        if (folder / WEIGHTS).exists():
+            weights = (folder / WEIGHTS).read_bytes()
+            files[f"v{version}/{key}/{WEIGHTS}"] = weights
+            entry["weights"] = sha256(weights)
+        listed.append(entry)
     manifest = {"format": FORMAT, **about, "entries": listed}
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.partial")
@@ -206,22 +225,30 @@ def merge_archive(
         if f"{name}/{SUMMARY}" not in unlisted:
             report.invalid.append(f"{name}: listed twice in the manifest")
             continue
-        unlisted -= {f"{name}/{SUMMARY}", f"{name}/{ARRAYS}"}
-        problem = _entry_problem(listed, version, key, summary, arrays)
+        weights = files.get(f"{name}/{WEIGHTS}")
+        unlisted -= {f"{name}/{SUMMARY}", f"{name}/{ARRAYS}", f"{name}/{WEIGHTS}"}
+        problem = _entry_problem(listed, version, key, summary, arrays, weights)
         if problem is not None:
             report.invalid.append(f"{name}: {problem}")
             continue
-        _place(store, version, key, summary, arrays, report, dry_run)
+        _place(store, version, key, (summary, arrays, weights), report, dry_run)
     report.invalid += [f"{name}: not listed in the manifest" for name in sorted(unlisted)]
     return report
 
 
 def _entry_problem(
-    listed: dict[str, Any], version: str, key: str, summary: bytes, arrays: bytes
+    listed: dict[str, Any],
+    version: str,
+    key: str,
+    summary: bytes,
+    arrays: bytes,
+    weights: bytes | None = None,
 ) -> str | None:
     """Why an entry cannot be merged, or None when its checksums and the store's checks hold."""
     if sha256(summary) != listed.get("summary") or sha256(arrays) != listed.get("arrays"):
         return "checksum does not match the manifest"
+    if (None if weights is None else sha256(weights)) != listed.get("weights"):
+        return "its weights do not match the manifest"
     if not VERSION.fullmatch(version) or not KEY.fullmatch(key):
         return "not a code version and key of the store"
     with tempfile.TemporaryDirectory() as scratch:
@@ -229,9 +256,13 @@ def _entry_problem(
         folder.mkdir(parents=True)
         (folder / SUMMARY).write_bytes(summary)
         (folder / ARRAYS).write_bytes(arrays)
+        if weights is not None:
+            (folder / WEIGHTS).write_bytes(weights)
         try:
             verify_entry(folder)
-        except CorruptEntry as error:
+            if weights is not None or read_summary(folder).has_weights:
+                read_weights(folder)  # weights recorded must come, whole, with their entry
+        except (CorruptEntry, WeightsUnavailable) as error:
             return str(error)
     return None
 
@@ -240,12 +271,13 @@ def _place(
     store: RunStore,
     version: str,
     key: str,
-    summary: bytes,
-    arrays: bytes,
+    entry: tuple[bytes, bytes, bytes | None],
     report: MergeReport,
     dry_run: bool,
 ) -> None:
-    """Add one verified entry unless the store has it (identical: skip; different: refuse)."""
+    """Add one verified entry (summary, arrays, weights or None) unless the store has it
+    (identical: skip; different: refuse)."""
+    summary, arrays, weights = entry
     name = f"v{version}/{key}"
     final = store.root / f"v{version}" / key
     if final.exists():
@@ -266,6 +298,8 @@ def _place(
             try:
                 os.chmod(staging, 0o755)  # as the store's own writes: entries are for every reader
                 write_file(staging / ARRAYS, arrays)
+                if weights is not None:
+                    write_file(staging / WEIGHTS, weights)
                 write_file(staging / SUMMARY, summary)
                 os.rename(staging, final)  # final is absent: we hold its lock
             except BaseException:

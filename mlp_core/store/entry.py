@@ -3,8 +3,10 @@
 Layout of an entry folder ``<root>/v<code version>/<key>/``::
 
     arrays.npz     predictions (uint8) and confidence (float16), shape (eval_size,) each
+    weights.npz    optional: the kept model's weights, float16 (`mlp_core.store.weights`)
     summary.json   key, config, status, history, best_epoch, metrics, provenance, and the arrays'
-                   sha256 and size in bytes (``arrays_size``; entries written before it have none)
+                   sha256 and size in bytes (``arrays_size``; entries written before it have none);
+                   with weights, theirs too (``weights_sha256``, ``weights_size``)
 
 An entry is written complete into a staging folder and renamed into place, never modified after, so
 a folder that fails verification is corrupt, not half written. Both files are read through one
@@ -13,11 +15,14 @@ entry into its place meanwhile.
 
 `read_summary` checks everything but the decoding of the arrays (cheap enough to run on every entry
 when listing the store); `verify_entry` checks everything and returns the `RunResult`. Both raise
-`CorruptEntry` naming the problem. No torch here.
+`CorruptEntry` naming the problem. Weights are optional and read apart, only when a page runs the
+model (`mlp_core.store.weights.read_weights`): an entry whose weights fail their checksum keeps its
+verified predictions, and its weights are refused with the reason. No torch here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -36,8 +41,13 @@ from mlp_core.store.errors import CorruptEntry
 
 SUMMARY = "summary.json"
 ARRAYS = "arrays.npz"
+WEIGHTS = "weights.npz"
 #: What a store key looks like (`mlp_core.config.run_key`): 16 lowercase hex digits.
 KEY = re.compile(r"[0-9a-f]{16}")
+#: What a SHA-256 in summary.json looks like.
+SHA256 = re.compile(r"[0-9a-f]{64}")
+#: (device, inode) of an entry folder.
+Identity = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,9 @@ class StoredRun(RunSummary):
         SHA-256 of ``arrays.npz`` (checked).
     arrays_size : int or None
         Size of ``arrays.npz`` in bytes (checked), None for entries written before it was recorded.
+    weights_sha256, weights_size : str or None, int or None
+        SHA-256 and size in bytes of ``weights.npz`` as summary.json records them (checked when the
+        weights are read, `mlp_core.store.weights.read_weights`); None for a run stored without.
     """
 
     key: str
@@ -66,6 +79,13 @@ class StoredRun(RunSummary):
     path: Path
     arrays_sha256: str
     arrays_size: int | None
+    weights_sha256: str | None = None
+    weights_size: int | None = None
+
+    @property
+    def has_weights(self) -> bool:
+        """Whether the run was stored with its weights (not yet whether they verify)."""
+        return self.weights_sha256 is not None
 
 
 def encode_arrays(result: RunResult) -> bytes:
@@ -87,8 +107,9 @@ def write_file(path: Path, payload: bytes) -> None:
         os.close(descriptor)
 
 
-def write_entry(folder: Path, result: RunResult, key: str) -> None:
-    """Write arrays.npz then summary.json (with the arrays' SHA-256 and size) into ``folder``."""
+def write_entry(folder: Path, result: RunResult, key: str, weights: bytes | None = None) -> None:
+    """Write arrays.npz, weights.npz (the bytes ``weights``, when given) and last summary.json,
+    which records the SHA-256 and size of each, into ``folder``."""
     payload = encode_arrays(result)
     write_file(folder / ARRAYS, payload)
     summary = {
@@ -97,6 +118,10 @@ def write_entry(folder: Path, result: RunResult, key: str) -> None:
         "arrays_sha256": hashlib.sha256(payload).hexdigest(),
         "arrays_size": len(payload),
     }
+    if weights is not None:
+        write_file(folder / WEIGHTS, weights)
+        summary["weights_sha256"] = hashlib.sha256(weights).hexdigest()
+        summary["weights_size"] = len(weights)
     write_file(folder / SUMMARY, json.dumps(summary, indent=1, allow_nan=True).encode())
 
 
@@ -109,8 +134,9 @@ def folder_identity(folder: Path) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
-def _snapshot(folder: Path) -> tuple[bytes, bytes, tuple[int, int]]:
-    """(summary bytes, arrays bytes, folder identity), both files read from one folder.
+def _snapshot(folder: Path, weights: bool = False) -> tuple[bytes, bytes, bytes | None, Identity]:
+    """(summary bytes, arrays bytes, weights bytes, folder identity), every file read from one
+    folder; weights.npz only when ``weights`` is asked, None when not asked or not readable.
 
     FileNotFoundError when there is no folder; CorruptEntry when it lacks a file or is not a folder.
     """
@@ -121,20 +147,28 @@ def _snapshot(folder: Path) -> tuple[bytes, bytes, tuple[int, int]]:
     try:
         status = os.fstat(directory)
         identity = (status.st_dev, status.st_ino)
-        files = []
-        for name in (SUMMARY, ARRAYS):
+
+        def read(name: str) -> bytes:
             try:
                 descriptor = os.open(name, os.O_RDONLY, dir_fd=directory)
             except OSError as error:
                 raise CorruptEntry(f"{name} unreadable: {error.strerror}", identity) from error
             with os.fdopen(descriptor, "rb") as file:
-                files.append(file.read())
-        return files[0], files[1], identity
+                return file.read()
+
+        text, payload = read(SUMMARY), read(ARRAYS)
+        stored_weights = None
+        if weights:
+            # Missing or unreadable weights do not make the entry corrupt: the reader says why
+            # they cannot be used (`mlp_core.store.weights.read_weights`).
+            with contextlib.suppress(CorruptEntry):
+                stored_weights = read(WEIGHTS)
+        return text, payload, stored_weights, identity
     finally:
         os.close(directory)
 
 
-def _parse(folder: Path, text: bytes, payload: bytes, identity: tuple[int, int]) -> StoredRun:
+def _parse(folder: Path, text: bytes, payload: bytes, identity: Identity) -> StoredRun:
     """The `StoredRun` of an entry's two files; CorruptEntry unless every check passes."""
 
     def corrupt(reason: str) -> CorruptEntry:
@@ -161,16 +195,31 @@ def _parse(folder: Path, text: bytes, payload: bytes, identity: tuple[int, int])
     digest = data.get("arrays_sha256")
     if hashlib.sha256(payload).hexdigest() != digest:
         raise corrupt("arrays.npz does not match the checksum in summary.json")
+    weights_digest, weights_size = data.get("weights_sha256"), data.get("weights_size")
+    if weights_digest is not None or weights_size is not None:
+        if not isinstance(weights_digest, str) or SHA256.fullmatch(weights_digest) is None:
+            raise corrupt(f"malformed summary.json: weights_sha256 is {weights_digest!r}")
+        if type(weights_size) is not int or weights_size < 0:
+            raise corrupt(f"malformed summary.json: weights_size is {weights_size!r}")
     return StoredRun(
         **summary.parts(), key=key, code_version=version, path=folder, arrays_sha256=str(digest),
-        arrays_size=None if size is None else int(size),
+        arrays_size=None if size is None else int(size), weights_sha256=weights_digest,
+        weights_size=weights_size,
     )  # fmt: skip
+
+
+def read_with_weights(folder: Path) -> tuple[StoredRun, bytes | None]:
+    """(verified summary, the bytes of weights.npz or None when there is no such file), all read
+    from one folder; FileNotFoundError or CorruptEntry as `read_summary`. The weights' checksum
+    is the caller's to check (`mlp_core.store.weights.read_weights`)."""
+    text, payload, weights, identity = _snapshot(folder, weights=True)
+    return _parse(folder, text, payload, identity), weights
 
 
 def read_summary(folder: Path) -> StoredRun:
     """The verified summary of the entry in ``folder`` (arrays checked by size and checksum, not
     decoded); FileNotFoundError if there is no such folder, CorruptEntry if anything is wrong."""
-    text, payload, identity = _snapshot(folder)
+    text, payload, _, identity = _snapshot(folder)
     return _parse(folder, text, payload, identity)
 
 
@@ -186,7 +235,7 @@ def verify_entry(folder: Path) -> RunResult:
         recomputed from the stored config and the folder's code version, the arrays' size and
         checksum, their dtypes and shapes.
     """
-    text, payload, identity = _snapshot(folder)
+    text, payload, _, identity = _snapshot(folder)
     stored = _parse(folder, text, payload, identity)
     try:
         with np.load(io.BytesIO(payload), allow_pickle=False) as arrays:

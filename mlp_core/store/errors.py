@@ -48,6 +48,16 @@ MESSAGES = register(
         "store.os_error": "{reason} ({file})",
         "store.os_error_somewhere": "{reason} (a file in it)",
         "store.corrupt_stuck": "cannot move the corrupt entry {name} aside",
+        # a stored run's weights (WeightsUnavailable)
+        "weights.none": "run {run} was stored without its weights",
+        "weights.missing": "run {run}: summary.json records weights but weights.npz is missing",
+        "weights.checksum": (
+            "run {run}: weights.npz does not match the checksum in summary.json (changed or "
+            "damaged since it was stored), so it is not used"
+        ),
+        "weights.file": "run {run}: weights.npz cannot be used: {problem}",
+        "weights.no_run": "no run {key} in the store {root} (or a corrupt one)",
+        "weights.unreadable": "cannot read the run {key}: {reason}",
     }
 )
 #: The reasons that mean "free some space" rather than "make it writable".
@@ -105,3 +115,12 @@ class CorruptEntry(StoreError):
     def __init__(self, message: str, identity: tuple[int, int] | None = None) -> None:
         super().__init__(message)
         self.identity = identity
+
+
+class WeightsUnavailable(Coded, StoreError):
+    """A stored run's weights cannot be used: stored without them, or their file fails its checks
+    (codes ``weights.*``: `MESSAGES`).
+
+    The run's predictions are not affected (they have their own checksum); the message names the
+    run and the reason.
+    """

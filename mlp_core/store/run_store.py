@@ -2,9 +2,11 @@
 
 Layout (``runs/store`` in the checkout, or ``$MLP_RUNS_DIR``)::
 
-    store/v<code version>/<key>/   one entry (`mlp_core.store.entry`: summary.json, arrays.npz)
+    store/v<code version>/<key>/   one entry (`mlp_core.store.entry`: summary.json, arrays.npz,
+                                   weights.npz when the run kept its weights)
     store/.locks/                  one lock file per entry ever written (`mlp_core.store.locks`)
     store/corrupt/                 entries that failed verification, moved aside (never deleted)
+    store/replaced/                entries replaced by a new run of their config (`RunStore.replace`)
 
 ``key = run_key(config, code_version)``. Asking again for a stored configuration returns at once.
 A run computed by an older code version stays where it is and is listed with its version; asking for
@@ -18,8 +20,9 @@ JSON and NumPy arrays.
 Trust nothing unchecked, lose nothing: every read verifies the entry (`entry.read_summary`,
 `entry.verify_entry`); a corrupt one is logged, moved to ``corrupt/`` and reported missing (so it is
 recomputed). Concurrent processes are safe by design: a writer holds its entry's lock, writes a
-complete staging folder and renames it into place; it never replaces a valid entry, and moves a
-corrupt one aside only under the lock. Readers take no lock; before moving aside an entry they found
+complete staging folder and renames it into place; it never replaces a valid entry (but in
+`RunStore.replace`, which moves the old one to ``replaced/``), and moves a corrupt one aside only
+under the lock. Readers take no lock; before moving aside an entry they found
 corrupt they take its lock and check that the folder is still the one they read. A read-only or full
 store is detected before training (`RunStore.check_writable`); a run finished when the store fails
 anyway is kept in a store of its own (`mlp_core.store.writing.rescue`) and the error says where.
@@ -35,6 +38,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,8 +50,10 @@ from mlp_core.store import writing
 from mlp_core.store.entry import KEY, CorruptEntry, StoredRun, folder_identity, read_summary
 from mlp_core.store.entry import read_entry as read_entry  # re-exported: the old name
 from mlp_core.store.entry import verify_entry as verify_entry  # re-exported for readers
-from mlp_core.store.errors import StoreUnavailable
+from mlp_core.store.errors import StoreUnavailable, WeightsUnavailable
 from mlp_core.store.locks import entry_lock
+from mlp_core.store.weights import Policy, encode_weights, keep_none, read_weights
+from mlp_core.weights import ModelWeights
 
 LOG = logging.getLogger(__name__)
 Entry = TypeVar("Entry", RunResult, StoredRun)
@@ -85,6 +91,10 @@ class RunStore:
     ----------
     root : Path, optional
         Store folder (created on the first save); default `default_store_dir()`.
+    keep_weights : callable, optional
+        ``config -> bool``: whether a saved run of that config keeps its weights (when its result
+        has them). Default `mlp_core.store.weights.keep_none`; the app passes
+        `mlp_core.store.weights.small_enough`, ``--keep-weights`` `mlp_core.store.weights.keep_all`.
 
     Raises
     ------
@@ -92,7 +102,8 @@ class RunStore:
         ``root`` exists and is not a folder, or ``MLP_RUNS_DIR`` is set but empty.
     """
 
-    def __init__(self, root: Path | str | None = None) -> None:
+    def __init__(self, root: Path | str | None = None, keep_weights: Policy = keep_none) -> None:
+        self.keep_weights = keep_weights
         if root is not None and not str(root).strip():
             raise StoreUnavailable("store.empty_path")
         self.root = Path(root) if root is not None else default_store_dir()
@@ -130,6 +141,25 @@ class RunStore:
         """The verified summary of ``config``'s entry (arrays checked, not decoded), or None."""
         version = code_version or current_code_version()
         return self._read(self._folder(run_key(config, version), version), read_summary)
+
+    def load_weights(
+        self, key: str, code_version: str | None = None
+    ) -> tuple[StoredRun, ModelWeights]:
+        """(the verified entry under store ``key``, its verified weights), read from one folder.
+
+        WeightsUnavailable naming the run and the reason: no such entry (a corrupt one is moved
+        aside, as by every reader), stored without weights, or weights that fail their checks
+        (`mlp_core.store.weights.read_weights`).
+        """
+        folder = self._folder(key, code_version)
+        try:
+            if self._read(folder, read_summary) is not None:
+                return read_weights(folder)
+        except (FileNotFoundError, CorruptEntry):
+            pass  # replaced or removed between the two reads: as if absent
+        except OSError as error:
+            raise WeightsUnavailable("weights.unreadable", key=key, reason=str(error)) from error
+        raise WeightsUnavailable("weights.no_run", key=key, root=str(self.root))
 
     def contains(self, config: RunConfig, code_version: str | None = None) -> bool:
         """Whether a verified entry of ``config`` exists (a corrupt one is moved aside: False)."""
@@ -261,7 +291,22 @@ class RunStore:
                     raise writing.not_writable(self.root, reason) from error
                 return False
 
-        return writing.save(self.root, result, final, keep_existing)
+        return writing.save(self.root, result, final, keep_existing, self._weights_file(result))
+
+    def replace(self, result: RunResult) -> Path:
+        """Store ``result`` in place of the stored entry of its config (`writing.replace`: the old
+        one goes to ``<root>/replaced/``, never deleted); its folder. For a run trained again to
+        keep what the first did not, its weights (``weights keep``)."""
+        if result.status == "cancelled":
+            raise ValueError("a cancelled run is not a result: it is never stored")
+        final = self.path_for(result.config, result.provenance.code_version)
+        return writing.replace(self.root, result, final, self._weights_file(result))
+
+    def _weights_file(self, result: RunResult) -> bytes | None:
+        """The weights.npz of ``result`` when it has weights and the policy keeps them."""
+        if result.weights is None or not self.keep_weights(result.config):
+            return None
+        return encode_weights(result.weights)
 
     def get_or_train(
         self,
@@ -275,7 +320,8 @@ class RunStore:
         the store never imports the engine, so reading it needs no torch). The store is checked to
         be writable before training (StoreNotWritable otherwise); if storing fails anyway, the run
         is kept in a store of its own and the StoreNotWritable raised says where. Cancelled runs
-        are returned but not stored.
+        are returned but not stored. The result comes without its weights (`load_weights` reads
+        those the store kept): a page's job queue must not hold every trained model.
         """
         stored = self.load(config)
         if stored is not None:
@@ -284,4 +330,4 @@ class RunStore:
         result = train(config, **train_options)
         if result.status != "cancelled":
             writing.save_or_rescue(self, result)
-        return result, False
+        return replace(result, weights=None), False

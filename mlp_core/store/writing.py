@@ -26,8 +26,11 @@ from mlp_core.store.locks import LOCK_DIR, clean_staging, held_lock
 
 LOG = logging.getLogger(__name__)
 #: Free space a store must have before a run trains: an entry takes well under 1 MiB (a test run's
-#: arrays are ~60 KB, a 1000-epoch history ~150 KB); the rest is margin for the file system.
+#: arrays are ~60 KB, a 1000-epoch history ~150 KB), 5 MiB with the largest weights the app keeps
+#: (`mlp_core.store.weights.APP_MAX_PARAMETERS`); the rest is margin for the file system.
 MIN_FREE_BYTES = 8 * 2**20
+#: Where `replace` moves the entries it replaces, in the store's folder.
+REPLACED_DIR = "replaced"
 #: Bytes written (and removed) by the check, about one entry.
 PROBE_BYTES = 64 * 2**10
 
@@ -91,31 +94,74 @@ def _sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def save(root: Path, result: RunResult, final: Path, keep_existing: Callable[[], bool]) -> Path:
+def save(
+    root: Path,
+    result: RunResult,
+    final: Path,
+    keep_existing: Callable[[], bool],
+    weights: bytes | None = None,
+) -> Path:
     """Write ``result`` as entry folder ``final`` of store ``root``, atomically, and return it.
 
     Under the entry's lock: ``keep_existing()`` says whether a valid entry is already there (it
     is then kept, never replaced) and moves a corrupt one aside; otherwise a staging folder
-    ``.<key>.<random>`` is written completely and renamed to ``final``.
+    ``.<key>.<random>`` is written completely (with ``weights``, the bytes of a weights.npz, when
+    given) and renamed to ``final``.
     """
-    key, version = final.name, final.parent.name[1:]
+    version = final.parent.name[1:]
     with writes_to(root):
         final.parent.mkdir(parents=True, exist_ok=True)
-        with held_lock(root, version, key):
+        with held_lock(root, version, final.name):
             if keep_existing():
                 LOG.info("run %s was stored meanwhile: the stored entry is kept", final)
                 return final
-            staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}."))
-            try:
-                os.chmod(staging, 0o755)  # mkdtemp makes it private; entries are for every reader
-                write_entry(staging, result, key)
-                os.rename(staging, final)  # final is absent: we hold its lock
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            _sync_folder(final.parent)
+            _write_staged(result, final, weights, move_old=None)
     clean_staging(root, final.parent)
     return final
+
+
+def replace(root: Path, result: RunResult, final: Path, weights: bytes | None) -> Path:
+    """Write ``result`` as entry folder ``final`` in place of the entry there, and return it.
+
+    Under the entry's lock the new entry is written completely into a staging folder, the old one
+    is moved to ``<root>/replaced/v<version>-<key>-<random>`` (never deleted) and the staging
+    folder renamed into place: readers see the old entry, then none for the instant between the
+    two renames (a reader reports it missing; a trainer waits for the lock, then finds the new
+    one), then the new one.
+    """
+    version = final.parent.name[1:]
+    target = root / REPLACED_DIR / f"v{version}-{final.name}-{uuid.uuid4().hex[:8]}"
+
+    def move_old() -> None:
+        if os.path.lexists(final):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(final, target)
+            LOG.info("run %s replaced: the old entry is in %s", final, target)
+
+    with writes_to(root):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with held_lock(root, version, final.name):
+            _write_staged(result, final, weights, move_old)
+    clean_staging(root, final.parent)
+    return final
+
+
+def _write_staged(
+    result: RunResult, final: Path, weights: bytes | None, move_old: Callable[[], None] | None
+) -> None:
+    """Write the entry into a staging folder beside ``final`` and rename it to ``final`` (after
+    ``move_old()``, when given); the caller holds the entry's lock."""
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
+    try:
+        os.chmod(staging, 0o755)  # mkdtemp makes it private; entries are for every reader
+        write_entry(staging, result, final.name, weights)
+        if move_old is not None:
+            move_old()
+        os.rename(staging, final)  # final is absent: we hold its lock
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _sync_folder(final.parent)
 
 
 def rescue_dirs() -> list[Path]:

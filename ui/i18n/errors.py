@@ -32,6 +32,10 @@ MESSAGES: dict[str, str] = {
     ),
     "config.learning_rate": N_("invalid {field}={value}: must be a number in (0, 100]"),
     "config.weight_decay": N_("invalid {field}={value}: must be a number in [0, 1]"),
+    "config.validation_size": N_(
+        "invalid {field}={value}: must be an integer from {low} to {high}, so that at least "
+        "{kept} of the {total} training images are left to train on"
+    ),
     "config.test_stopping": N_(
         "invalid {field}={value}: early stopping needs a validation set; with split='test' the "
         "test set may not be used for any choice: pick the epoch count on a validation run and "
@@ -39,6 +43,23 @@ MESSAGES: dict[str, str] = {
     ),
     # mlp_core.data, .store, .machine: ui/i18n/library_texts.py
     **LIBRARY_TEXTS,
+    # mlp_core.data.drawing (a drawn digit)
+    "drawing.empty": N_("The canvas is empty: draw a digit."),
+    "drawing.dot": N_(
+        "That is a dot, not a digit: draw the digit bigger, across most of the canvas."
+    ),
+    "drawing.ink": N_("{percent}% of the canvas is ink: clear it and draw one digit, thinly."),
+    "drawing.shape": N_("expected an RGBA image (height, width, 4), got shape {shape}"),
+    # mlp_core.store.errors (a stored run's weights)
+    "weights.none": N_("run {run} was stored without its weights"),
+    "weights.missing": N_("run {run}: summary.json records weights but weights.npz is missing"),
+    "weights.checksum": N_(
+        "run {run}: weights.npz does not match the checksum in summary.json (changed or "
+        "damaged since it was stored), so it is not used"
+    ),
+    "weights.file": N_("run {run}: weights.npz cannot be used: {problem}"),
+    "weights.no_run": N_("no run {key} in the store {root} (or a corrupt one)"),
+    "weights.unreadable": N_("cannot read the run {key}: {reason}"),
 }
 
 

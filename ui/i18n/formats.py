@@ -8,7 +8,7 @@ from mlp_core.report import numbers
 from ui.i18n.translate import _, language
 
 if TYPE_CHECKING:
-    from mlp_core.report.stats import Interval
+    from mlp_core.report.intervals import Interval
 
 
 def percent(rate: float, decimals: int = 2, sign: bool = False) -> str:
