@@ -17,6 +17,14 @@ from app_pages import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
 from visible_text import ALLOWED, Text, foreign_sentences, untranslated_texts, visible_texts
 
+from mlp_core.config import ACTIVATIONS, OPTIMIZERS
+
+#: Option values shown as they are (identifiers, README "Translations"): optimizer and activation
+#: names, e.g. in the run form's select boxes.
+OPTION_NAMES = frozenset(OPTIMIZERS + ACTIVATIONS)
+#: The words of run labels (`RunConfig.label`, an identifier shown as it is in lists of runs:
+#: "784-500-300-10 relu adam lr=0.001 20ep seed=0 code v1").
+RUN_LABEL_WORDS = OPTION_NAMES | {"seed", "code", "cosine", "patience"}
 #: The pages checked, by file name (pages/<name>.py), each with the words it may show alike in
 #: both languages beyond `visible_text.ALLOWED` (data shown as it is, e.g. a file's own columns).
 PAGES: dict[str, frozenset[str]] = {
@@ -27,6 +35,10 @@ PAGES: dict[str, frozenset[str]] = {
     "basics_network": frozenset(),
     "basics_autograd": frozenset(),
     "basics_optimization": frozenset(),
+    "train": OPTION_NAMES,
+    "exercise1_curves": RUN_LABEL_WORDS,
+    "draw_digit": frozenset(),
+    "network_learned": frozenset(),
 }
 
 Action = Callable[[AppTest], None]
