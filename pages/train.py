@@ -153,8 +153,8 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
         st.success(
             _(FINISHED[eval_name]).format(
                 error=percent(result.eval_error),
-                errors=count(errors),
-                size=count(size),
+                errors=errors,  # a ratio of counts, written plain: 131/6000
+                size=size,
                 lower=percent(interval.lower),
                 upper=percent(interval.upper),
                 epoch=metrics.kept_epoch,
