@@ -183,7 +183,7 @@ def drawing_and_answers(models: list[Model]) -> None:
     source = st.radio(
         _("Input"),
         tuple(SOURCES),
-        format_func=lambda key: _(SOURCES[key]),
+        format_func={key: _(label) for key, label in SOURCES.items()}.__getitem__,
         horizontal=True,
         key=f"{P}source",
     )

@@ -41,7 +41,7 @@ def gallery_section(models: list[Model]) -> None:
     order = st.radio(
         _("Order"),
         views.GALLERY_ORDERS,
-        format_func=lambda key: _(ORDERS[key]),
+        format_func={key: _(label) for key, label in ORDERS.items()}.__getitem__,
         horizontal=True,
         key=f"{P}order",
     )

@@ -19,14 +19,28 @@ from mlp_core.results import RunResult
 from mlp_core.store.jobs import Job, training_key
 from ui import estimate as cost
 from ui import jobs, store
-from ui.i18n import handout_quote
+from ui.i18n import N_, _, count, decimal, handout_quote, ngettext, number, percent
 from ui.learning_curves import curves_chart
 from ui.router import page_file, require_router
-from ui.run_form import advice, config_widgets, plural, show_config
+from ui.run_form import advice, config_widgets, show_config
 
 require_router()
 
 P = "train_"  # session-state prefix of this page
+#: What the page says of the evaluation set, by ``config.split`` (whole sentences: Spanish puts
+#: the set after the noun, "error en validación").
+FINISHED = {
+    "validation": N_(
+        "Finished: validation error **{error} = {errors}/{size}** (95% Wilson interval {lower} – "
+        "{upper}), model of epoch {epoch}."
+    ),
+    "test": N_(
+        "Finished: test error **{error} = {errors}/{size}** (95% Wilson interval {lower} – "
+        "{upper}), model of epoch {epoch}."
+    ),
+}
+MINIMUM_ERROR = {"validation": N_("Minimum validation error"), "test": N_("Minimum test error")}
+MINIMUM_HELP = {"validation": N_("minimum validation error"), "test": N_("minimum test error")}
 
 
 def attach(key: str) -> None:
@@ -38,7 +52,9 @@ def attach(key: str) -> None:
 def attached_key() -> str | None:
     key = st.session_state.get(f"{P}job") or st.query_params.get("job")
     if key and not store.is_run_key(key):
-        st.warning(f"Ignoring the run {key!r} in the address: it is not a run key.")
+        st.warning(
+            _("Ignoring the run “{key}” in the address: it is not a run key.").format(key=key)
+        )
         st.query_params.pop("job", None)
         return None
     if key:
@@ -54,7 +70,7 @@ def start_section(config: RunConfig | None, problems: list[str]) -> None:
     for problem in problems:
         st.error(problem)
     if config is None:
-        st.button("Start training", disabled=True, key=f"{P}start_disabled")
+        st.button(_("Start training"), disabled=True, key=f"{P}start_disabled")
         return
     for note in advice(config):
         st.warning(note)
@@ -69,34 +85,52 @@ def start_section(config: RunConfig | None, problems: list[str]) -> None:
         active_elsewhere(running)
         return
     if store.stored_result(key) is not None:
-        st.success("This configuration is already in the run store: no training needed.")
+        st.success(_("This configuration is already in the run store: no training needed."))
         if st.session_state.get(f"{P}job") != key and st.button(
-            "Show the stored run", type="primary", key=f"{P}show_stored"
+            _("Show the stored run"), type="primary", key=f"{P}show_stored"
         ):
             attach(key)
             st.rerun()
         return
     estimate = cost.measured(config)
-    _, name = store.device_name()
-    st.markdown(
-        f"**Estimated cost**: {cost.estimate_text(estimate)}, for "
-        f"{plural(config.epochs, 'epoch')} on {name}: a few training steps of this network "
-        f"({config.architecture}, batches of {config.batch_size}) timed on this machine just now "
-        f"(the range: their fastest and slowest repeats); {config.train_size} training images."
+    name = store.device_name()[1]
+    text = ngettext(
+        "**Estimated cost**: {estimate}, for {n} epoch on {device}: a few training steps of this "
+        "network ({architecture}, batches of {batch_size}) timed on this machine just now (the "
+        "range: their fastest and slowest repeats); {images} training images.",
+        "**Estimated cost**: {estimate}, for {n} epochs on {device}: a few training steps of this "
+        "network ({architecture}, batches of {batch_size}) timed on this machine just now (the "
+        "range: their fastest and slowest repeats); {images} training images.",
+        config.epochs,
     )
-    st.button("Start training", type="primary", key=f"{P}start", icon=":material/play_arrow:")
+    st.markdown(
+        text.format(
+            estimate=cost.estimate_text(estimate),
+            n=count(config.epochs),
+            device=name,
+            architecture=config.architecture,
+            batch_size=count(config.batch_size),
+            images=count(config.train_size),
+        )
+    )
+    st.button(_("Start training"), type="primary", key=f"{P}start", icon=":material/play_arrow:")
 
 
 def active_elsewhere(job: Job) -> None:
     """The form's config is queued or running: followed above, or offered to follow."""
     if st.session_state.get(f"{P}job") == job.key:
-        st.info(f"This configuration is {job.status}: see your run above.")
+        st.info(
+            _("This configuration is {status}: see your run above.").format(
+                status=jobs.status_text(job.status)
+            )
+        )
         return
-    st.info(
-        f"This configuration is already {job.status} in the background (started from another "
-        "tab or session): follow it instead of training it twice."
+    text = _(
+        "This configuration is already {status} in the background (started from another tab or "
+        "session): follow it instead of training it twice."
     )
-    if st.button("Follow this run", type="primary", key=f"{P}show_active"):
+    st.info(text.format(status=jobs.status_text(job.status)))
+    if st.button(_("Follow this run"), type="primary", key=f"{P}show_active"):
         attach(job.key)
         st.rerun()
     jobs.rerun_when_done(job.key)  # this message goes when the run ends, even without a click
@@ -106,53 +140,67 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
     """Status, final error with its count and interval, best epoch, curves, provenance."""
     config, metrics, history = result.config, result.metrics, result.history
     eval_name = curves.eval_set_name(config.split)
-    st.markdown(f"**{config.label()}**")
+    st.markdown(f"**`{config.label()}`**")  # an identifier, the same in every language
     if result.status == "diverged":
-        st.error(
-            f"Diverged at epoch {metrics.diverged_epoch}: the training loss became NaN/inf, so "
-            "the weights are useless. Lower the learning rate (or pick another optimizer)."
+        text = _(
+            "Diverged at epoch {epoch}: the training loss became NaN/inf, so the weights are "
+            "useless. Lower the learning rate (or pick another optimizer)."
         )
+        st.error(text.format(epoch=metrics.diverged_epoch))
     else:
         errors, size = int(metrics.eval_errors or 0), metrics.eval_size
         interval = wilson_interval(errors, size)
         st.success(
-            f"Finished: {eval_name} error **{result.eval_error:.2%} = {errors}/{size}** "
-            f"(95% Wilson interval {interval.lower:.2%} – {interval.upper:.2%}), model of epoch "
-            f"{metrics.kept_epoch}."
+            _(FINISHED[eval_name]).format(
+                error=percent(result.eval_error),
+                errors=errors,  # a ratio of counts, written plain: 131/6000
+                size=size,
+                lower=percent(interval.lower),
+                upper=percent(interval.upper),
+                epoch=metrics.kept_epoch,
+            )
         )
     if job_from_store:
-        st.caption("Taken from the run store: not trained again.")
+        st.caption(_("Taken from the run store: not trained again."))
     else:
-        st.caption("Trained in the background on this server and saved in the run store.")
+        st.caption(_("Trained in the background on this server and saved in the run store."))
         planned = cost.recorded(result_key(result))
         if planned is not None and result.provenance.seconds:
-            st.caption(f"Cost: {cost.comparison_text(planned, result.provenance.seconds)}.")
+            comparison = cost.comparison_text(planned, result.provenance.seconds)
+            st.caption(_("Cost: {comparison}.").format(comparison=comparison))
     best = curves.best_epoch(history)
     columns = st.columns(4)
     if best is not None:
-        columns[0].metric("Best epoch", best.epoch, help=f"minimum {eval_name} error")
-        columns[1].metric(f"Minimum {eval_name} error", f"{best.eval_error:.2%}")
-        columns[2].metric("Training error (kept model)", f"{metrics.train_error:.2%}")
+        columns[0].metric(_("Best epoch"), best.epoch, help=_(MINIMUM_HELP[eval_name]))
+        columns[1].metric(_(MINIMUM_ERROR[eval_name]), percent(best.eval_error))
+        columns[2].metric(_("Training error (kept model)"), percent(metrics.train_error))
     seconds = history.get("seconds", [])
     if seconds:
-        columns[3].metric("Seconds per epoch", f"{sum(seconds) / len(seconds):.2f}")
+        columns[3].metric(_("Seconds per epoch"), decimal(sum(seconds) / len(seconds), 2))
     label = config.label()
     frame = curves.curves_frame({label: history}, {label: config.split})
     if not frame.empty:
         chart = curves_chart(frame, curves.best_epochs_frame({label: history}))
         st.altair_chart(chart, width="stretch")
     provenance = result.provenance
-    st.markdown("**Provenance**")
+    st.markdown(_("**Provenance**"))
+    threads = provenance.threads or 0
     rows = {
-        "device": f"{provenance.device_name}, " + plural(provenance.threads or 0, "thread"),
-        "torch / python": f"{provenance.torch} / {provenance.python}",
-        "date (UTC)": str(provenance.date),
-        "seconds (whole run)": f"{provenance.seconds}",
-        "code version / git commit": f"{provenance.code_version} / {provenance.git_commit}",
-        "store key": result_key(result),
+        _("device"): ngettext("{device}, {n} thread", "{device}, {n} threads", threads).format(
+            device=provenance.device_name, n=count(threads)
+        ),
+        _("torch / Python versions"): f"{provenance.torch} / {provenance.python}",
+        _("date (UTC)"): str(provenance.date),
+        _("seconds (whole run)"): ""
+        if provenance.seconds is None
+        else decimal(provenance.seconds, 1),
+        _("code version / git commit"): f"{provenance.code_version} / {provenance.git_commit}",
+        _("store key"): result_key(result),
     }
-    st.table(pd.DataFrame({"value": list(rows.values())}, index=list(rows)))
-    st.page_link(page_file("exercise1_curves.py"), label="Plot it against other runs (exercise 1)")
+    st.table(pd.DataFrame({_("value"): list(rows.values())}, index=list(rows)))
+    st.page_link(
+        page_file("exercise1_curves.py"), label=_("Plot it against other runs (exercise 1)")
+    )
 
 
 def result_key(result: RunResult) -> str:
@@ -169,15 +217,21 @@ def run_section(key: str) -> None:
         result_view(result, job_from_store=done["from_store"] if done else True)
     elif job is not None and job.status == "cancelled":
         epochs = len(job.of_kind("epoch"))
-        st.warning(f"Cancelled after {epochs} finished epoch(s); cancelled runs are not stored.")
+        text = ngettext(
+            "Cancelled after {n} finished epoch; cancelled runs are not stored.",
+            "Cancelled after {n} finished epochs; cancelled runs are not stored.",
+            epochs,
+        )
+        st.warning(text.format(n=count(epochs)))
     elif job is not None and job.status == "failed":
-        st.error(f"The training failed: {jobs.job_error(job)}")
+        st.error(_("The training failed: {error}").format(error=jobs.job_error(job)))
     else:
-        st.warning(
-            f"Run {key} is not known to this server (it may have restarted before the run "
+        text = _(
+            "Run `{key}` is not known to this server (it may have restarted before the run "
             "finished): start it again."
         )
-    if st.button("Close this run", key=f"{P}close"):
+        st.warning(text.format(key=key))
+    if st.button(_("Close this run"), key=f"{P}close"):
         st.session_state.pop(f"{P}job", None)
         st.query_params.pop("job", None)
         st.rerun()
@@ -189,28 +243,34 @@ def active_jobs_section() -> None:
     others = [job for job in jobs.training_jobs() if job.key != mine]
     if not others:
         return
-    with st.expander(f"Other trainings on this server ({len(others)})", expanded=not mine):
+    title = _("Other trainings on this server ({n})").format(n=count(len(others)))
+    with st.expander(title, expanded=not mine):
         st.dataframe(jobs.jobs_table(others, jobs.job_queue()), hide_index=True)
         for job in others:
-            if st.button(f"Show {jobs.job_label(job)}", key=f"{P}show_{job.key}"):
+            label = _("Show {run}").format(run=jobs.job_label(job))
+            if st.button(label, key=f"{P}show_{job.key}"):
                 attach(job.key)
                 st.rerun()
 
 
-st.title("Train the MLP")
-st.caption("Handout: *2. Tarea MNIST*")
+st.title(_("Train the MLP"))
+st.caption(_("Handout: *{title}*").format(title="2. Tarea MNIST"))
 handout_quote("2")
 st.markdown(
-    "The handout's experiment: 784-500-300-10 with ReLU, Adam (learning rate 1e-3), cross-entropy, "
-    "batches of 100, 20 epochs, 54000/6000 split: *validation error below 2%*. Change anything; "
-    "the run trains in the background, keeps going when you switch pages or reload, and lands in "
-    "the run store."
+    _(
+        "The handout's experiment: 784-500-300-10 with ReLU, Adam (learning rate {rate}), "
+        "cross-entropy, batches of 100, 20 epochs, {train}/{validation} split: *validation error "
+        "below {target}*. Change anything; the run trains in the background, keeps going when you "
+        "switch pages or reload, and lands in the run store."
+    ).format(rate=number(1e-3), train=count(54000), validation=count(6000), target=percent(0.02, 0))
 )
 if os.environ.get("MLP_EPHEMERAL_STORE") == "1":  # set by the Community Cloud entrypoint
     st.info(
-        "Runs trained on this server are not kept after the app sleeps or reboots: they live on "
-        "its disk only. The results on the other pages come from the store committed in `runs/`, "
-        "which stays.",
+        _(
+            "Runs trained on this server are not kept after the app sleeps or reboots: they live "
+            "on its disk only. The results on the other pages come from the store committed in "
+            "`runs/`, which stays."
+        ),
         icon=":material/cloud:",
     )
 current = attached_key()
@@ -221,10 +281,10 @@ if current:
     )
     if followed is not None:
         show_config(P, followed)
-    st.subheader("Your run")
+    st.subheader(_("Your run"))
     run_section(current)
     st.divider()
 active_jobs_section()
-st.subheader("Configure a run")
+st.subheader(_("Configure a run"))
 widget_config, widget_problems = config_widgets(P)
 start_section(widget_config, widget_problems)

@@ -17,6 +17,14 @@ from app_pages import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
 from visible_text import ALLOWED, Text, foreign_sentences, untranslated_texts, visible_texts
 
+from mlp_core.config import ACTIVATIONS, OPTIMIZERS
+
+#: Option values shown as they are (identifiers, README "Translations"): optimizer and activation
+#: names, e.g. in the run form's select boxes.
+OPTION_NAMES = frozenset(OPTIMIZERS + ACTIVATIONS)
+#: The words of run labels (`RunConfig.label`, an identifier shown as it is in lists of runs:
+#: "784-500-300-10 relu adam lr=0.001 20ep seed=0 code v1").
+RUN_LABEL_WORDS = OPTION_NAMES | {"seed", "code", "cosine", "patience"}
 #: The pages checked, by file name (pages/<name>.py), each with the words it may show alike in
 #: both languages beyond `visible_text.ALLOWED` (data shown as it is, e.g. a file's own columns).
 PAGES: dict[str, frozenset[str]] = {
@@ -27,6 +35,10 @@ PAGES: dict[str, frozenset[str]] = {
     "basics_network": frozenset(),
     "basics_autograd": frozenset(),
     "basics_optimization": frozenset(),
+    "train": OPTION_NAMES,
+    "exercise1_curves": RUN_LABEL_WORDS,
+    "draw_digit": RUN_LABEL_WORDS,
+    "network_learned": RUN_LABEL_WORDS,
 }
 
 Action = Callable[[AppTest], None]
@@ -159,6 +171,171 @@ def test_the_fashion_mnist_fallback_reads_as_its_language(tmp_path, monkeypatch)
         assert any("Fashion-MNIST" in info.value for info in at.info)
 
     assert_reads_as_its_language("basics_transforms", fallback)
+
+
+# -- the Train page, exercise 1, the draw and network pages ----------------------------------
+
+
+@pytest.fixture
+def timed_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Train page's step timing made up (no real training steps timed here)."""
+    from mlp_core.sweep import calibration
+    from mlp_core.sweep.estimate import StepTiming
+
+    timing = StepTiming((0.010, 0.012, 0.011), (1e-6,), 0.5, "cpu (test)", 2)
+    monkeypatch.setattr(calibration, "_cache", {})
+    monkeypatch.setattr(calibration, "measure_step_timing", lambda config, device=None: timing)
+
+
+@pytest.fixture
+def empty_store(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    from mlp_core.store.run_store import RunStore
+
+    monkeypatch.setenv("MLP_RUNS_DIR", str(tmp_path / "store"))
+    return RunStore(tmp_path / "store")
+
+
+def test_refused_fields_of_the_run_form_read_as_their_language() -> None:
+    def refuse(at: AppTest) -> None:
+        at.text_input(key="train_hidden").set_value("500,,300")
+        at.number_input(key="train_learning_rate").set_value(-1.0)
+        at.run()
+        assert len(at.error) == 3  # under each widget, and the line that sums them up
+
+    assert_reads_as_its_language("train", refuse)
+
+
+def test_a_new_configuration_with_advice_and_its_estimate_reads_as_its_language(
+    timed_steps: None, empty_store
+) -> None:
+    def unusual(at: AppTest) -> None:
+        at.radio(key="train_stopping").set_value("patience").run()
+        at.number_input(key="train_patience").set_value(30)
+        at.number_input(key="train_batch_size").set_value(60000)
+        at.selectbox(key="train_schedule").set_value("cosine").run()
+        assert len(at.warning) == 2  # patience >= epochs; a batch larger than the training set
+        assert at.button(key="train_start") and len(at.markdown) > 5  # the estimated cost
+
+    assert_reads_as_its_language("train", unusual)
+
+
+def test_a_stored_run_shown_on_the_train_page_reads_as_its_language() -> None:
+    from mlp_core.config import RunConfig
+    from mlp_core.store.jobs import training_key
+
+    def follow_the_handout_run(at: AppTest) -> None:
+        at.query_params["job"] = training_key(RunConfig())  # committed in runs/store
+        at.run()
+        assert at.success and at.metric and at.table  # the result, its epochs, its provenance
+
+    assert_reads_as_its_language("train", follow_the_handout_run)
+
+
+def test_a_diverged_and_an_unknown_run_read_as_their_language(empty_store) -> None:
+    from synthetic_runs import fake_result
+
+    from mlp_core.config import RunConfig
+    from mlp_core.store.jobs import training_key
+
+    config = RunConfig(optimizer="sgd", learning_rate=100.0, epochs=5)
+    history = {
+        name: [0.5, 0.4] for name in ("train_loss", "train_error", "eval_loss", "eval_error")
+    }
+    history |= {"epoch": [1, 2], "learning_rate": [100.0] * 2, "seconds": [1.0] * 2}
+    empty_store.save(fake_result(config, history, status="diverged"))
+
+    def diverged(at: AppTest) -> None:
+        at.query_params["job"] = training_key(config)
+        at.run()
+        assert at.error
+
+    def unknown(at: AppTest) -> None:
+        at.query_params["job"] = "0123456789abcdef"
+        at.run()
+        assert at.warning
+
+    assert_reads_as_its_language("train", diverged)
+    assert_reads_as_its_language("train", unknown)
+
+
+def test_exercise_1_on_loss_with_a_log_axis_and_an_extension_reads_as_its_language() -> None:
+    def loss_and_extension(at: AppTest) -> None:
+        at.radio(key="ex1_metric").set_value("loss")
+        at.toggle(key="ex1_log").set_value(True).run()
+        source = at.selectbox(key="ex1_extend_run").value
+        at.number_input(key=f"ex1_extend_epochs_{source}").set_value(150).run()
+        assert at.button(key="ex1_extend")
+
+    assert_reads_as_its_language("exercise1_curves", loss_and_extension)
+
+
+def test_exercise_1_with_an_empty_store_reads_as_its_language(empty_store) -> None:
+    def empty(at: AppTest) -> None:
+        assert at.info and not at.multiselect
+
+    assert_reads_as_its_language("exercise1_curves", empty)
+
+
+@pytest.fixture(scope="module")
+def weights_store(tmp_path_factory):
+    """A store of two small trained networks with their weights, and the test images they read."""
+    from conftest import synthetic_split
+
+    from mlp_core.config import RunConfig
+    from mlp_core.engine.train import train
+    from mlp_core.store.run_store import RunStore
+    from mlp_core.store.weights import keep_all
+
+    folder = tmp_path_factory.mktemp("weights")
+    split = synthetic_split(train=600, evaluation=10000)
+    store = RunStore(folder / "store", keep_weights=keep_all)
+    for config in (
+        RunConfig(split="test", hidden=(16,), epochs=1),
+        RunConfig(split="test", hidden=(12, 8), activation="tanh", epochs=1),
+    ):
+        store.save(train(config, split=split))
+    return folder / "store", (split.eval_labels.numpy(), split.eval_images.numpy())
+
+
+@pytest.fixture
+def with_weights(weights_store, monkeypatch: pytest.MonkeyPatch):
+    """The draw and network pages on `weights_store`; the canvas returns a drawn "1"."""
+    import sys
+    import types
+
+    import numpy as np
+    import streamlit as st
+
+    from ui import exercise3
+
+    root, test_set = weights_store
+    monkeypatch.setenv("MLP_RUNS_DIR", str(root))
+    monkeypatch.setattr(exercise3, "_test_set", lambda data, root: test_set)
+    one = np.zeros((280, 280, 4), dtype=np.uint8)
+    one[..., 3] = 255
+    one[40:240, 130:152, :3] = 255
+    canvas = types.ModuleType("streamlit_drawable_canvas")
+    canvas.st_canvas = lambda **options: types.SimpleNamespace(image_data=one)
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", canvas)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.mark.parametrize("source", ["draw", "test"])
+def test_the_draw_page_with_models_reads_as_its_language(with_weights, source: str) -> None:
+    def answered(at: AppTest) -> None:
+        at.radio(key="draw_source").set_value(source).run()
+        assert at.metric and at.image  # each model's answer; the digit and the layers
+
+    assert_reads_as_its_language("draw_digit", answered)
+
+
+def test_the_network_page_with_models_reads_as_its_language(with_weights) -> None:
+    def learned(at: AppTest) -> None:
+        at.radio(key="learned_order").set_value("how often active").run()
+        assert at.image and at.caption  # the weight gallery, the map's caption
+
+    assert_reads_as_its_language("network_learned", learned)
 
 
 # -- the checks can fail -------------------------------------------------------------------------

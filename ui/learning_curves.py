@@ -96,7 +96,6 @@ def curves_chart(
     runs = list(dict.fromkeys(frame["run"]))
     single = len(runs) == 1
     y_scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
-    x = alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1))
     x = alt.X("epoch:Q", title=_("epoch"), axis=alt.Axis(tickMinStep=1))
     y = alt.Y("value:Q", title=_(METRIC_TITLES[metric]), scale=y_scale)
     sets = [set_name(name) for name in dict.fromkeys(frame["set"])]

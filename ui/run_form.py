@@ -30,6 +30,7 @@ DEFAULTS = RunConfig()
 OPTIMIZER_NAMES = {"sgd_momentum": N_("sgd + momentum 0.9")}
 SPLIT_NAMES = {"validation": N_("validation split"), "test": N_("official test set")}
 RULE_NAMES = {"fixed": N_("fixed epochs"), "patience": N_("patience on validation")}
+SCHEDULE_NAMES = {"constant": N_("constant"), "cosine": N_("cosine")}
 FIELDS = [
     "dataset", "split", "validation_size", "split_seed", "hidden", "activation", "optimizer",
     "learning_rate", "schedule", "batch_size", "epochs", "stopping", "patience", "weight_decay",
@@ -187,7 +188,11 @@ def _optimisation(prefix: str) -> None:
     )  # fmt: skip
     st.number_input(_("Learning rate"), key=f"{P}learning_rate", format="%g", step=1e-4)
     _check(P, "learning_rate")
-    st.selectbox(_("Schedule"), SCHEDULES, key=f"{P}schedule")
+    st.selectbox(
+        _("Schedule"), SCHEDULES, key=f"{P}schedule",
+        format_func=translated({name: SCHEDULE_NAMES.get(name, name) for name in SCHEDULES}).get,
+        help=_("How the learning rate changes over the epochs: constant, or cosine down to 0."),
+    )  # fmt: skip
     st.number_input(_("Batch size"), step=1, key=f"{P}batch_size")
     _check(P, "batch_size")
     st.number_input(_("Weight decay (L2)"), key=f"{P}weight_decay", format="%g", step=1e-4)
@@ -267,11 +272,6 @@ def _refused(values: dict[str, object]) -> dict[str, str]:
     if values["stopping"] != "patience":
         found.pop("patience")
     return {field: problem for field, problem in found.items() if problem}
-
-
-def plural(count: int, noun: str) -> str:
-    """``plural(1, "epoch")`` -> "1 epoch"; ``plural(3, "epoch")`` -> "3 epochs"."""
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def advice(config: RunConfig) -> list[str]:

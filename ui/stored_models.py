@@ -141,11 +141,13 @@ def pick_models(prefix: str) -> list[Model]:
         st.info(text.format(limit=count(APP_MAX_PARAMETERS)))
         return []
     by_key = {entry.key: entry for entry in candidates}
+    # Names made now: AppTest calls format_func again outside the run, language unknown there.
+    names = {key: name_of(entry, roles) for key, entry in by_key.items()}
     picked = st.multiselect(
         _("Models (stored runs with their weights)"),
         list(by_key),
         default=list(dict.fromkeys([*shown_first(roles, by_key), *by_key]))[:3],
-        format_func=lambda key: name_of(by_key[key], roles),
+        format_func=names.__getitem__,
         key=f"{prefix}models",
         max_selections=4,
     )
