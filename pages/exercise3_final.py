@@ -109,12 +109,12 @@ def final_runs_section(chosen: model_choice.Candidate) -> dict[int, StoredRun]:
         stop = _("its best validation epoch, median over seeds")
     st.markdown(
         _(
-            "**{label}**: **{epochs}** ({stop}), fixed stopping; the test set is used once, for "
+            "**{label}**: **{length}** ({stop}), fixed stopping; the test set is used once, for "
             "the error below."
         ).format(
             label=config.label(seed=False, split=False),
             stop=stop,
-            epochs=ngettext("{n} epoch", "{n} epochs", config.epochs).format(
+            length=ngettext("{n} epoch", "{n} epochs", config.epochs).format(
                 n=count(config.epochs)
             ),
         )

@@ -14,14 +14,14 @@ import streamlit as st
 
 from mlp_core.config import RunConfig
 from mlp_core.sweep.estimate import CostEstimate
-from ui.i18n import duration
+from ui.i18n import _, duration, percent
 
 
 def measured(config: RunConfig) -> CostEstimate:
     """The cost of ``config`` timed on this machine now (a second or two the first time)."""
     from mlp_core.sweep.calibration import measured_estimate  # torch: only when training is offered
 
-    with st.spinner("Timing a few training steps of this network on this machine…"):
+    with st.spinner(_("Timing a few training steps of this network on this machine…")):
         return measured_estimate(config)
 
 
@@ -44,16 +44,15 @@ def recorded(key: str) -> CostEstimate | None:
 
 def estimate_text(estimate: CostEstimate) -> str:
     """E.g. ``"about 1 min 40 s (1 min 31 s to 1 min 55 s), 5.0 s per epoch"``."""
-    return (
-        f"about {duration(estimate.total)} ({duration(estimate.low)} to "
-        f"{duration(estimate.high)}), {duration(estimate.per_epoch)} per epoch"
-    )
+    return _("about {total} ({low} to {high}), {per_epoch} per epoch").format(
+        total=duration(estimate.total), low=duration(estimate.low), high=duration(estimate.high),
+        per_epoch=duration(estimate.per_epoch),
+    )  # fmt: skip
 
 
 def comparison_text(estimate: CostEstimate, seconds: float) -> str:
     """E.g. ``"estimated 1 min 40 s (1 min 31 s to 1 min 55 s), took 1 min 45 s (+5%)"``."""
-    return (
-        f"estimated {duration(estimate.total)} ({duration(estimate.low)} to "
-        f"{duration(estimate.high)}), took {duration(seconds)} "
-        f"({100 * estimate.relative_error(seconds):+.0f}%)"
-    )
+    return _("estimated {total} ({low} to {high}), took {seconds} ({difference})").format(
+        total=duration(estimate.total), low=duration(estimate.low), high=duration(estimate.high),
+        seconds=duration(seconds), difference=percent(estimate.relative_error(seconds), 0, True),
+    )  # fmt: skip

@@ -85,7 +85,7 @@ def test_set(dataset: str, needed_by: str | None = None) -> tuple[np.ndarray, np
 
     needed_by = needed_by or _("the paired tests, the confusion matrix and the gallery")
     with st.spinner(
-        _("Reading the {dataset} test images (fetched once per server)…").format(dataset=dataset)
+        _("Reading the {data} test images (fetched once per server)…").format(data=dataset)
     ):
         found = _test_set(dataset, str(data_root().resolve()))
     if isinstance(found, BaseException):  # a coded DataError: in the reader's language
@@ -93,9 +93,9 @@ def test_set(dataset: str, needed_by: str | None = None) -> tuple[np.ndarray, np
     if isinstance(found, str):
         st.warning(
             _(
-                "The {dataset} test images are not available here ({found}): {needed_by} need "
+                "The {data} test images are not available here ({found}): {needed_by} need "
                 "them. Run `python -m mlp_core data`."
-            ).format(dataset=dataset, found=found, needed_by=needed_by)
+            ).format(data=dataset, found=found, needed_by=needed_by)
         )
         return None
     return found
@@ -218,14 +218,14 @@ def train_buttons(configs: list[RunConfig], prefix: str, what: str) -> None:
     n = len(configs)
     if what == "baselines":
         label = ngettext(
-            "Train the missing baseline in the background",
-            "Train the {n} missing baselines in the background",
+            "Train {n} missing baseline in the background",
+            "Train {n} missing baselines in the background",
             n,
         )
     else:
         label = ngettext(
-            "Train the missing final run in the background",
-            "Train the {n} missing final runs in the background",
+            "Train {n} missing final run in the background",
+            "Train {n} missing final runs in the background",
             n,
         )
     label = label.format(n=count(n))

@@ -36,13 +36,14 @@ def comparison_data(
     Category, kind and invariance are in the session's language (they are the chart's legends).
     """
     invariant, not_invariant = _(INVARIANT), _(NOT_INVARIANT)
+    kinds = {kind: _(name) for kind, name in KINDS.items()}
     rows = []
     for _index, row in measured.iterrows():
         rows.append(
             {
                 "label": _short(str(row["classifier"])),
                 "category": _(MEASURED),
-                "kind": _(KINDS["ours" if row["kind"] == "ours" else "measured here"]),
+                "kind": kinds["ours" if row["kind"] == "ours" else "measured here"],
                 "error_pct": row["error_pct"],
                 "lower_pct": row["lower_pct"],
                 "upper_pct": row["upper_pct"],
@@ -59,7 +60,7 @@ def comparison_data(
             {
                 "label": _short(name),
                 "category": category_name(str(row["category"])),
-                "kind": _(KINDS["published"]),
+                "kind": kinds["published"],
                 "error_pct": float(row["test_error_pct"]),
                 "lower_pct": float("nan"),
                 "upper_pct": float("nan"),
