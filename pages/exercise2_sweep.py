@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mlp_core.report import analysis, curves, replication, study
+from mlp_core.report import analysis, replication, study
 from ui import exercise2_charts as charts
 from ui import store
 from ui.exercise2 import (
@@ -27,9 +27,9 @@ from ui.exercise2 import (
 )
 from ui.exercise2_runs import coordinates_section, table_section
 from ui.exercise2_seeds import replication_section
-from ui.exercise2_text import factor_name, level_names, stopping_rules, table_columns
+from ui.exercise2_stopping import stopping_section
+from ui.exercise2_text import factor_name, level_names
 from ui.i18n import N_, _, count, decimal, handout_quote, library_text, ngettext, number, percent
-from ui.learning_curves import curves_chart
 from ui.router import require_router
 
 OPTIMIZER_ORDER = ["sgd", "adadelta", "adagrad", "adam", "sgd_momentum", "adamw", "rmsprop"]
@@ -184,52 +184,6 @@ def trends_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> 
         chart = charts.effects_chart(effects, title)
         st.altair_chart(chart)
         downloads(chart, "main_effects", in_percent(effects))
-
-
-def stopping_section(frame: pd.DataFrame, sets: dict) -> None:
-    st.subheader(_("Stopping criterion"))
-    fixed, long, patience = study.stopping_configs(sets)
-    table = analysis.stopping_table(frame, fixed, long, patience)
-    table["rule"] = stopping_rules(fixed, long, patience)  # the same rows, in the reader's words
-    table["status"] = [_(charts.STATUS_NAMES.get(status, status)) for status in table["status"]]
-    if table["eval_error"].isna().all():
-        st.info(_("None of the stopping runs is stored yet."))
-        return
-    left, right = st.columns(2)
-    with left:
-        chart = charts.stopping_chart(table)
-        st.altair_chart(chart, width="stretch")
-        downloads(chart, "stopping", in_percent(table))
-    with right:
-        runs = store.runs_by_key()
-        histories = {}
-        named = (
-            (_("fixed, {n} epochs").format(n=count(long.epochs)), long),
-            (_("patience"), patience),
-        )
-        for label, config in named:
-            key = analysis.summarize(frame, [config]).iloc[0]["best_key"]
-            if key in runs:
-                histories[label] = runs[key].history
-        if histories:
-            chart = curves_chart(
-                curves.curves_frame(histories),
-                curves.best_epochs_frame(histories),
-                title=_("The long run and the patience run"),
-            )
-            st.altair_chart(chart, width="stretch")
-    st.dataframe(
-        in_percent(table),
-        hide_index=True,
-        column_config=table_columns(),
-    )
-    st.caption(
-        _(
-            "Seeds are averaged where several are stored (column *seeds*). The best epoch in "
-            "hindsight is picked on the validation set itself, so its error is optimistic; "
-            "patience picks it the same way but must stop without seeing the epochs after."
-        )
-    )
 
 
 require_router()
