@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from mlp_core.report import intervals
-from ui.exercise3_text import category_name, level_text
+from ui.exercise3_text import category_name, level_text, method_name
 from ui.i18n import N_, _, chart_locale
 
 MEASURED = N_("This project (same test set)")
@@ -177,6 +177,8 @@ def comparison_chart(data: pd.DataFrame, confidence: float | None = None) -> alt
 def intervals_chart(table: pd.DataFrame) -> alt.LayerChart:
     """The three intervals of one error rate side by side (a `final_report.intervals_table`)."""
     axis = alt.Axis(labelLimit=220, labelOverlap=False)
+    names = {intervals.METHOD_NAMES[method]: method_name(method) for method in intervals.METHODS}
+    table = table.assign(method=[names.get(name, name) for name in table["method"]])
     base = alt.Chart(table).encode(
         y=alt.Y("method:N", title=None, sort=list(table["method"]), axis=axis)
     )
