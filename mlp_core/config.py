@@ -16,66 +16,24 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any, NoReturn, TypeGuard
 
-from mlp_core.errors import CodedError, register
-
-DATASETS: tuple[str, ...] = ("mnist", "fashion_mnist")
-#: How messages and pages name each data set.
-DATASET_TITLES: dict[str, str] = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
-#: The names of the ten classes, by label (MNIST's are its digits).
-CLASS_NAMES: dict[str, tuple[str, ...]] = {
-    "mnist": tuple(str(digit) for digit in range(10)),
-    "fashion_mnist": (
-        "T-Shirt",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle Boot",
-    ),
-}
-SPLITS: tuple[str, ...] = ("validation", "test")
-ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu")
-OPTIMIZERS: tuple[str, ...] = (
-    "sgd",
-    "sgd_momentum",
-    "adadelta",
-    "adagrad",
-    "adam",
-    "adamw",
-    "rmsprop",
+from mlp_core.choices import (
+    ACTIVATIONS,
+    DATASETS,
+    MAX_VALIDATION_SIZE,
+    OPTIMIZERS,
+    SCHEDULES,
+    SPLITS,
+    STOPPING_RULES,
+    TEST_SIZE,
+    TRAIN_SIZE,
 )
-STOPPING_RULES: tuple[str, ...] = ("fixed", "patience")
-SCHEDULES: tuple[str, ...] = ("constant", "cosine")
-
-#: PyTorch's own default learning rate for each optimizer (SGD has none; 0.1 is the usual choice).
-#: The handout passes 1e-3 to every optimizer, which starves SGD and Adadelta.
-DEFAULT_LEARNING_RATES: dict[str, float] = {
-    "sgd": 0.1,
-    "sgd_momentum": 0.01,
-    "adadelta": 1.0,
-    "adagrad": 0.01,
-    "adam": 1e-3,
-    "adamw": 1e-3,
-    "rmsprop": 1e-3,
-}
+from mlp_core.errors import CodedError, register
 
 #: Bump when a change alters what a run computes (the store keys on it; older runs stay readable).
 #: 1: autograd and foreach optimizers. 2: hand-written backprop (`mlp_core.engine.backprop`), fused
 #: optimizers, denormals flushed to zero: the same training, rounded differently, about 2x faster.
 #: Read it as ``mlp_core.config.CODE_VERSION`` at call time (tests change it).
 CODE_VERSION = "2"
-
-#: Official MNIST / Fashion-MNIST sizes: 60000 training images, 10000 test images.
-TRAIN_SIZE = 60000
-TEST_SIZE = 10000
-#: At most half of the official training images may be held out for validation, so that a
-#: validation run always trains on at least 30000 images (the handout holds out 6000). A larger
-#: share would leave a network that has seen too few images to say anything about the handout's.
-MAX_VALIDATION_SIZE = TRAIN_SIZE // 2
 
 
 @dataclass(frozen=True)
@@ -92,9 +50,9 @@ class RunConfig:
         (exercise 3; no choice may be made on it, so early stopping is refused there).
     hidden : tuple of int
         Widths of the hidden layers, input to output; ``()`` is softmax regression.
-    activation : one of `ACTIVATIONS`
+    activation : one of `mlp_core.choices.ACTIVATIONS`
         Applied after every hidden layer.
-    optimizer : one of `OPTIMIZERS`
+    optimizer : one of `mlp_core.choices.OPTIMIZERS`
         ``sgd_momentum`` is SGD with momentum 0.9 (Nesterov off).
     learning_rate : float > 0
         Initial learning rate.
@@ -120,7 +78,7 @@ class RunConfig:
     split_seed : int >= 0
         Seeds the train/validation partition (shared by all runs so that they are comparable).
     validation_size : int
-        Images held out for validation when ``split == "validation"``: 1 .. `MAX_VALIDATION_SIZE`
+        Images held out for validation when ``split == "validation"``: 1 .. `mlp_core.choices.MAX_VALIDATION_SIZE`
         (30000), so that at least half of the 60000 training images are trained on.
     """
 

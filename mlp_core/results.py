@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from mlp_core.config import RunConfig
+from mlp_core.json_fields import number, text
 from mlp_core.weights import ModelWeights
 
 #: Columns of a history (`RunResult.history`), one value per finished epoch, with their units.
@@ -33,29 +34,6 @@ History = dict[str, list[float]]
 
 #: How a run ended. "cancelled" runs are never stored.
 STATUSES: tuple[str, ...] = ("finished", "diverged", "cancelled")
-
-
-def _number(data: Mapping[str, Any], name: str, kind: type, optional: bool = False) -> Any:
-    """``data[name]`` checked to be a ``kind`` (an int counts as a float, a bool never counts);
-    an ``optional`` field may be absent or None."""
-    value = data.get(name)
-    if value is None:
-        if optional:
-            return None
-        raise ValueError(f"missing field {name!r}" if name not in data else f"{name} is null")
-    numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    if kind is int and not (numeric and float(value).is_integer()):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    if kind is float and not numeric:
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    return kind(value)
-
-
-def _text(data: Mapping[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"{name} must be text, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -97,13 +75,13 @@ class RunMetrics:
         if not isinstance(data, Mapping):
             raise ValueError(f"metrics must be a mapping, got {type(data).__name__}")
         return cls(
-            eval_error=_number(data, "eval_error", float),
-            eval_errors=_number(data, "eval_errors", int, optional=True),
-            eval_size=_number(data, "eval_size", int),
-            train_error=_number(data, "train_error", float),
-            epochs_run=_number(data, "epochs_run", int),
-            kept_epoch=_number(data, "kept_epoch", int),
-            diverged_epoch=_number(data, "diverged_epoch", int, optional=True),
+            eval_error=number(data, "eval_error", float),
+            eval_errors=number(data, "eval_errors", int, optional=True),
+            eval_size=number(data, "eval_size", int),
+            train_error=number(data, "train_error", float),
+            epochs_run=number(data, "epochs_run", int),
+            kept_epoch=number(data, "kept_epoch", int),
+            diverged_epoch=number(data, "diverged_epoch", int, optional=True),
         )
 
 
@@ -166,11 +144,11 @@ class Provenance:
             raise ValueError(f"provenance code_version must be text, got {code_version!r}")
         return cls(
             code_version=code_version,
-            **{name: _text(data, name) for name in ("git_commit", "torch", "python")},
-            **{name: _text(data, name) for name in ("device", "device_name", "date")},
-            threads=_number(data, "threads", int, optional=True),
-            seconds=_number(data, "seconds", float, optional=True),
-            stacked=_number(data, "stacked", int, optional=True),
+            **{name: text(data, name) for name in ("git_commit", "torch", "python")},
+            **{name: text(data, name) for name in ("device", "device_name", "date")},
+            threads=number(data, "threads", int, optional=True),
+            seconds=number(data, "seconds", float, optional=True),
+            stacked=number(data, "stacked", int, optional=True),
             extra={name: value for name, value in data.items() if name not in known},
         )
 
@@ -238,7 +216,7 @@ class RunSummary:
             config=RunConfig.from_dict(dict(data["config"])),
             status=data["status"],
             history=check_history(data["history"]),
-            best_epoch=_number(data, "best_epoch", int),
+            best_epoch=number(data, "best_epoch", int),
             metrics=RunMetrics.from_dict(data["metrics"]),
             provenance=Provenance.from_dict(data["provenance"]),
         )

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlp_core.config import ACTIVATIONS, RunConfig
+from mlp_core.choices import ACTIVATIONS
+from mlp_core.config import RunConfig
 
 INPUT_SIZE = 28 * 28
 NUM_CLASSES = 10
@@ -64,7 +65,7 @@ class ModelWeights:
     Attributes
     ----------
     activation : str
-        One of `mlp_core.config.ACTIVATIONS`, applied after every hidden layer.
+        One of `mlp_core.choices.ACTIVATIONS`, applied after every hidden layer.
     layers : tuple of (weight, bias)
         Input to output: weight (out, in) and bias (out,), float16 or float32. The first takes the
         784 pixels, the last gives the 10 logits.

@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from mlp_core.basics import data_code as code
-from mlp_core.config import CLASS_NAMES
+from mlp_core.choices import CLASS_NAMES
 from mlp_core.data.image_folder import CustomImageDataset, write_image_folder, zip_folder
 from mlp_core.data.uploads import UploadError, UploadLimits, UploadReport, extract_image_zip
 from ui.basics import header, run_and_show, section, source_without_docstrings, upscale

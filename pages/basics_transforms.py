@@ -11,7 +11,7 @@ import streamlit as st
 import torch
 from torchvision.transforms import Lambda, ToTensor
 
-from mlp_core.config import CLASS_NAMES
+from mlp_core.choices import CLASS_NAMES
 from mlp_core.data import splits
 from ui.basics import header, run_and_show, section, upscale
 from ui.basics_data import (

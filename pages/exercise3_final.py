@@ -12,7 +12,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from mlp_core.config import CLASS_NAMES
+from mlp_core.choices import CLASS_NAMES
 from mlp_core.report import export, final_tables, intervals, model_choice, tables
 from mlp_core.report.tables import MeasuredResult
 from ui import exercise3

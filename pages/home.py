@@ -7,7 +7,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from mlp_core import machine
-from mlp_core.config import DATASET_TITLES, DATASETS
+from mlp_core.choices import DATASET_TITLES, DATASETS
 from mlp_core.data.files import data_root, dataset_status, root_problem, state_text
 from mlp_core.store.errors import StoreError
 from ui import store

@@ -12,6 +12,7 @@ import pytest
 from synthetic_runs import fake_result, overfitting_history
 
 import mlp_core.store.archive as archive_module
+import mlp_core.store.archive_members as members_module
 from mlp_core.cli.main import main
 from mlp_core.config import CODE_VERSION, RunConfig, run_key
 from mlp_core.store.archive import ArchiveError, merge_archive, read_archive, write_archive
@@ -139,7 +140,7 @@ def test_a_hostile_archive_is_refused_as_a_whole_before_anything_is_written(
 
 def test_oversized_archives_and_members_are_refused(tmp_path, monkeypatch):
     path = archive_of(tmp_path)
-    monkeypatch.setattr(archive_module, "MAX_MEMBER_BYTES", 100)
+    monkeypatch.setattr(members_module, "MAX_MEMBER_BYTES", 100)
     with pytest.raises(ArchiveError, match="oversized"):
         read_archive(path)
     monkeypatch.setattr(archive_module, "MAX_ARCHIVE_BYTES", 100)

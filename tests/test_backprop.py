@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mlp_core.config import ACTIVATIONS, RunConfig
+from mlp_core.choices import ACTIVATIONS
+from mlp_core.config import RunConfig
 from mlp_core.engine.backprop import Backprop, FlatAdam
 from mlp_core.engine.model import build_model
 

@@ -13,7 +13,8 @@ import pytest
 import torch
 from conftest import synthetic_split
 
-from mlp_core.config import ACTIVATIONS, DEFAULT_LEARNING_RATES, OPTIMIZERS, RunConfig
+from mlp_core.choices import ACTIVATIONS, DEFAULT_LEARNING_RATES, OPTIMIZERS
+from mlp_core.config import RunConfig
 from mlp_core.engine.batched import train_stack
 from mlp_core.engine.progress import EpochEnd
 from mlp_core.engine.stack import Stack, group_configs, stack_key

@@ -26,7 +26,8 @@ import pytest
 import torch
 from conftest import ROOT, synthetic_split
 
-from mlp_core.config import ACTIVATIONS, DEFAULT_LEARNING_RATES, OPTIMIZERS, RunConfig
+from mlp_core.choices import ACTIVATIONS, DEFAULT_LEARNING_RATES, OPTIMIZERS
+from mlp_core.config import RunConfig
 from mlp_core.engine.backprop import Backprop
 from mlp_core.engine.batched import train_stack
 from mlp_core.engine.denormals import denormals_flushed

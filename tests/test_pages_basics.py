@@ -17,7 +17,7 @@ from app_pages import ROOT, open_app_page
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from mlp_core.config import CLASS_NAMES
+from mlp_core.choices import CLASS_NAMES
 from mlp_core.data import sources
 from ui.i18n import SESSION_KEYS
 

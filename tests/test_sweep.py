@@ -10,7 +10,8 @@ import pytest
 from conftest import synthetic_split
 
 from mlp_core.__main__ import main
-from mlp_core.config import DEFAULT_LEARNING_RATES, RunConfig
+from mlp_core.choices import DEFAULT_LEARNING_RATES
+from mlp_core.config import RunConfig
 from mlp_core.engine.train import train
 from mlp_core.store.run_store import RunStore
 from mlp_core.sweep.execution import FixedSplit, run_sweep, split_missing

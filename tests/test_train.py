@@ -146,7 +146,7 @@ def test_cosine_schedule_decays_to_zero(tiny_split):
     "optimizer", ["sgd", "sgd_momentum", "adadelta", "adagrad", "adam", "adamw", "rmsprop"]
 )
 def test_every_optimizer_trains(tiny_split, optimizer):
-    from mlp_core.config import DEFAULT_LEARNING_RATES
+    from mlp_core.choices import DEFAULT_LEARNING_RATES
 
     config = RunConfig(
         **{**TINY, "epochs": 2},
@@ -194,7 +194,7 @@ def test_engine_steps_match_autograd_and_pytorchs_default_optimizer(optimizer):
     """The engine (hand-written backprop, flat buffer, fused or foreach optimizer, flushed
     denormals) follows the handout's way (autograd, PyTorch's default optimizer loop over the
     module's parameters) to float32 rounding."""
-    from mlp_core.config import DEFAULT_LEARNING_RATES
+    from mlp_core.choices import DEFAULT_LEARNING_RATES
     from mlp_core.engine.backprop import Backprop
     from mlp_core.engine.denormals import denormals_flushed
     from mlp_core.engine.train import make_optimizer

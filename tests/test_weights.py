@@ -16,7 +16,8 @@ import pytest
 import torch
 from synthetic_runs import fake_result, overfitting_history
 
-from mlp_core.config import ACTIVATIONS, RunConfig
+from mlp_core.choices import ACTIVATIONS
+from mlp_core.config import RunConfig
 from mlp_core.engine.batched import train_stack
 from mlp_core.engine.export import model_weights
 from mlp_core.engine.model import build_model

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from streamlit.testing.v1 import AppTest
 
-from mlp_core.config import CLASS_NAMES
+from mlp_core.choices import CLASS_NAMES
 
 _ENGLISH_FUNCTION_WORDS = """
         the of and to is are was were be been being it its this that these those with for

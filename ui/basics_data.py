@@ -15,7 +15,7 @@ import torch
 from streamlit.delta_generator import DeltaGenerator
 
 from mlp_core.basics.script import torchvision_class
-from mlp_core.config import DATASET_TITLES
+from mlp_core.choices import DATASET_TITLES
 from mlp_core.data import splits
 from mlp_core.data.files import DataError, data_root
 from mlp_core.data.sources import ensure_dataset

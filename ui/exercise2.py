@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 import vl_convert
 
-from mlp_core.config import DEFAULT_LEARNING_RATES, RunConfig
+from mlp_core.choices import DEFAULT_LEARNING_RATES
+from mlp_core.config import RunConfig
 from mlp_core.report import analysis, curves
 from mlp_core.store.entry import StoredRun
 from mlp_core.sweep.estimate import CostEstimate

@@ -14,15 +14,15 @@ import dataclasses
 
 import streamlit as st
 
-from mlp_core.config import (
+from mlp_core.choices import (
     ACTIVATIONS,
     DATASET_TITLES,
     DATASETS,
     DEFAULT_LEARNING_RATES,
     OPTIMIZERS,
     SCHEDULES,
-    RunConfig,
 )
+from mlp_core.config import RunConfig
 from ui import memory
 from ui.i18n import N_, _, count, error_message, ngettext
 

@@ -18,7 +18,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from mlp_core.basics.network import NeuralNetwork as NeuralNetwork
-from mlp_core.config import DATASETS
+from mlp_core.choices import DATASETS
 from mlp_core.data import splits
 
 Report = Callable[[dict[str, Any]], None]

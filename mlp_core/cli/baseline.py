@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from mlp_core.config import DATASETS, RunConfig
+from mlp_core.choices import DATASETS
+from mlp_core.config import RunConfig
 
 
 def parse_ks(text: str) -> tuple[int, ...]:

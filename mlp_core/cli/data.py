@@ -7,7 +7,7 @@ import functools
 import sys
 from typing import Any
 
-from mlp_core.config import DATASETS
+from mlp_core.choices import DATASETS
 
 
 def command_data(args: argparse.Namespace) -> int:

@@ -6,14 +6,8 @@ import argparse
 from dataclasses import fields
 from typing import NoReturn
 
-from mlp_core.config import (
-    ACTIVATIONS,
-    DATASETS,
-    OPTIMIZERS,
-    SCHEDULES,
-    STOPPING_RULES,
-    RunConfig,
-)
+from mlp_core.choices import ACTIVATIONS, DATASETS, OPTIMIZERS, SCHEDULES, STOPPING_RULES
+from mlp_core.config import RunConfig
 
 FIELD_HELP = {
     "dataset": f"data set: {', '.join(DATASETS)}",

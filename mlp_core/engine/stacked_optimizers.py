@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import torch
 
-from mlp_core.config import OPTIMIZERS
+from mlp_core.choices import OPTIMIZERS
 from mlp_core.engine.backprop import fused_adam
 
 ADAM_BETAS = (0.9, 0.999)
@@ -34,7 +34,7 @@ class StackedOptimizer:
 
     Parameters
     ----------
-    optimizer : one of `mlp_core.config.OPTIMIZERS`
+    optimizer : one of `mlp_core.choices.OPTIMIZERS`
     weights : Tensor, shape (models, n)
         The stacked weights, updated in place by `step`.
     learning_rates : Tensor, shape (models,)

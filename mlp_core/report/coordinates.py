@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from mlp_core.config import ACTIVATIONS, OPTIMIZERS, RunConfig
+from mlp_core.choices import ACTIVATIONS, OPTIMIZERS
+from mlp_core.config import RunConfig
 from mlp_core.report.analysis import cell_of
 
 #: The axes, left to right (``error`` is the validation error, always last).

@@ -9,7 +9,9 @@ of the app.
 - `index`: the index of the store as a frame for tables and charts (`index_frame`).
 - `writing`, `locks`, `errors`: atomic writes under a per-entry lock, the check before training,
   the rescue of a run the store could not take, and the store's exceptions.
-- `archive`: entries in one file, and `merge_archive` (verified, never replacing an entry).
+- `corrupt`: corrupt entries moved aside into ``corrupt/`` (never deleted, never a valid one).
+- `archive`, `archive_members`: entries in one file, and `merge_archive` (verified, never
+  replacing an entry); the screen every member passes first.
 - `baselines`, `jobs`: the kNN baseline's files; the app's background job queue.
 
 Reading the store never imports torch; only training (jobs, `get_or_train`'s trainer) does.

@@ -24,7 +24,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import tarfile
 import tempfile
@@ -33,6 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlp_core.store.archive_members import (
+    MANIFEST,
+    MAX_ARCHIVE_BYTES,
+    ArchiveError,
+    safe_members,
+)
 from mlp_core.store.entry import (
     ARRAYS,
     KEY,
@@ -48,26 +53,9 @@ from mlp_core.store.run_store import VERSION, RunStore
 from mlp_core.store.weights import read_weights
 from mlp_core.store.writing import writes_to
 
-MANIFEST = "manifest.json"
 FORMAT = "mlp-lab-runs/1"
-#: Largest archive accepted (bytes on disk): 16 MB is what a device check may bring back.
-MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
-#: Largest member (uncompressed): a summary of a 1000-epoch run is ~0.3 MB, arrays ~30 kB.
-MAX_MEMBER_BYTES = 8 * 1024 * 1024
-#: Most members, and most bytes once uncompressed: a bound on what a gzip bomb can cost.
-MAX_MEMBERS = 40_000
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
 #: Purposes whose runs must never enter a store (the device check's toy runs on synthetic data).
 UNMERGEABLE = {"quick": "toy runs of `device-check --quick` (synthetic data, toy sizes)"}
-
-_ENTRY_FILE = re.compile(
-    r"^v([A-Za-z0-9_][A-Za-z0-9_.-]*)/([0-9a-f]{16})/(summary\.json|arrays\.npz|weights\.npz)$"
-)
-_ENTRY_FOLDER = re.compile(r"^v[A-Za-z0-9_][A-Za-z0-9_.-]*(/[0-9a-f]{16})?/?$")
-
-
-class ArchiveError(ValueError):
-    """An archive refused as a whole (the message is one line saying why)."""
 
 
 @dataclass
@@ -150,7 +138,7 @@ def read_archive(
         raise ArchiveError(f"{path}: {path.stat().st_size} bytes, over {MAX_ARCHIVE_BYTES}")
     try:
         with tarfile.open(path, "r:*") as tar:
-            files = _safe_members(tar)
+            files = safe_members(tar)
     except (tarfile.TarError, OSError, EOFError) as error:
         raise ArchiveError(f"{path}: not a readable tar archive ({error})") from error
     if MANIFEST not in files:
@@ -166,37 +154,6 @@ def read_archive(
     if purpose in refused_purposes:
         raise ArchiveError(f"{path}: holds {refused_purposes[purpose]}; never merged into a store")
     return manifest, files
-
-
-def _safe_members(tar: tarfile.TarFile) -> dict[str, bytes]:
-    """Every member's bytes, checking each header before reading it."""
-    files: dict[str, bytes] = {}
-    total = 0
-    for count, member in enumerate(tar, start=1):
-        name = member.name
-        if count > MAX_MEMBERS:
-            raise ArchiveError(f"more than {MAX_MEMBERS} members")
-        if name.startswith("/") or ".." in name.split("/") or "\\" in name:
-            raise ArchiveError(f"member {name!r} would be written outside the store")
-        if member.issym() or member.islnk():
-            raise ArchiveError(f"member {name!r} is a link (refused)")
-        if member.isdir() and _ENTRY_FOLDER.match(name):
-            continue
-        if not member.isfile():
-            raise ArchiveError(f"member {name!r} is not a plain file")
-        if name != MANIFEST and not _ENTRY_FILE.match(name):
-            raise ArchiveError(f"member {name!r} is not a run-store entry file")
-        if member.size > MAX_MEMBER_BYTES or total + member.size > MAX_TOTAL_BYTES:
-            raise ArchiveError(f"member {name!r} is oversized ({member.size} bytes)")
-        if name in files:
-            raise ArchiveError(f"member {name!r} appears twice")
-        extracted = tar.extractfile(member)
-        payload = extracted.read(MAX_MEMBER_BYTES + 1) if extracted is not None else b""
-        if len(payload) != member.size:
-            raise ArchiveError(f"member {name!r} is truncated")
-        total += member.size
-        files[name] = payload
-    return files
 
 
 def merge_archive(

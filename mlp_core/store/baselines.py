@@ -120,6 +120,15 @@ def default_baselines_dir() -> Path:
     return Path(os.environ.get("MLP_BASELINES_DIR", REPO_ROOT / "runs" / "baselines"))
 
 
+def _seconds(started: float, test_started: float, finished: float) -> dict[str, float]:
+    """Wall seconds of each phase (``time.perf_counter`` readings), to the millisecond."""
+    return {
+        "validation": round(test_started - started, 3),
+        "test": round(finished - test_started, 3),
+        "total": round(finished - started, 3),
+    }
+
+
 def measure_knn(
     config: RunConfig | None = None,
     ks: Sequence[int] | None = None,
@@ -168,21 +177,16 @@ def measure_knn(
         chunk_size,
         _phase(progress, "test"),
     )[choice.k]
-    errors = int((predicted != test.eval_labels).sum())
     finished = time.perf_counter()
     return KnnBaseline(
         dataset=config.dataset,
         k=choice.k,
         validation_errors=dict(choice.validation_errors),
         validation_n=choice.n,
-        test_errors=errors,
+        test_errors=int((predicted != test.eval_labels).sum()),
         test_n=int(test.eval_labels.shape[0]),
         predictions=predicted.numpy().astype(np.uint8),
-        seconds={
-            "validation": round(test_started - started, 3),
-            "test": round(finished - test_started, 3),
-            "total": round(finished - started, 3),
-        },
+        seconds=_seconds(started, test_started, finished),
         provenance=_provenance(config, finished - started),
     )
 

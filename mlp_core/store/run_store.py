@@ -36,31 +36,26 @@ from __future__ import annotations
 import logging
 import os
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import mlp_core.config
-from mlp_core.config import RunConfig, run_key, version_order
+from mlp_core.config import RunConfig, run_key
 from mlp_core.errors import CodedText
 from mlp_core.results import RunResult
-from mlp_core.store import writing
-from mlp_core.store.entry import KEY, CorruptEntry, StoredRun, folder_identity, read_summary
+from mlp_core.store import corrupt, writing
+from mlp_core.store.entry import KEY, CorruptEntry, StoredRun, read_summary
 from mlp_core.store.entry import read_entry as read_entry  # re-exported: the old name
 from mlp_core.store.entry import verify_entry as verify_entry  # re-exported for readers
 from mlp_core.store.errors import StoreUnavailable, WeightsUnavailable
-from mlp_core.store.locks import entry_lock
 from mlp_core.store.weights import Policy, encode_weights, keep_none, read_weights
 from mlp_core.weights import ModelWeights
 
 LOG = logging.getLogger(__name__)
 Entry = TypeVar("Entry", RunResult, StoredRun)
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CORRUPT_DIR = "corrupt"
-#: Seconds a reader waits for a writer's lock before it gives up moving a corrupt entry aside.
-READER_LOCK_SECONDS = 10.0
 #: What a code version may look like in a folder name (``v<version>``).
 VERSION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
@@ -219,47 +214,14 @@ class RunStore:
                     return None
         return None
 
-    # -- corrupt entries ----------------------------------------------------------------------
+    # -- corrupt entries (`mlp_core.store.corrupt`) -------------------------------------------
     def _set_aside(self, folder: Path, error: CorruptEntry) -> bool:
         """Move a corrupt ``folder`` aside; True when it was replaced meanwhile (read it again)."""
-        version = folder.parent.name[1:]
-        if version_order(version) > version_order(current_code_version()):
-            LOG.warning(
-                "skipping %s (%s): written by a newer code version, left as is", folder, error
-            )
-            return False
-        try:
-            with entry_lock(self.root, version, folder.name, READER_LOCK_SECONDS) as held:
-                identity = folder_identity(folder)
-                if not held:
-                    LOG.warning(
-                        "skipping corrupt run %s (%s): another process holds it", folder, error
-                    )
-                elif identity is not None and identity != error.identity:
-                    return True  # a writer renamed a new entry into its place: read that one
-                elif identity is not None:
-                    self.quarantine(folder, str(error))
-        except OSError as problem:  # e.g. a read-only store: nothing can be moved
-            LOG.warning(
-                "corrupt run %s (%s): left in place, cannot lock it (%s)", folder, error, problem
-            )
-        return False  # moved aside now or by another reader, or left: missing either way
+        return corrupt.set_aside(self.root, folder, error, current_code_version())
 
     def quarantine(self, path: Path, reason: str) -> Path | None:
-        """Move a corrupt entry to ``<root>/corrupt/`` (never delete it), log why and return its new
-        place; None (logged) when it cannot be moved, e.g. in a read-only store.
-
-        The caller holds the entry's lock (`mlp_core.store.locks.entry_lock`).
-        """
-        target = self.root / CORRUPT_DIR / f"{path.parent.name}-{path.name}-{uuid.uuid4().hex[:8]}"
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(path, target)
-        except OSError as error:
-            LOG.warning("corrupt run %s (%s): cannot move it aside: %s", path, reason, error)
-            return None
-        LOG.warning("corrupt run %s (%s): moved to %s", path, reason, target)
-        return target
+        """Move a corrupt entry to ``<root>/corrupt/`` (`mlp_core.store.corrupt.quarantine`)."""
+        return corrupt.quarantine(self.root, path, reason)
 
     # -- writing ------------------------------------------------------------------------------
     def check_writable(self, code_version: str | None = None) -> None:

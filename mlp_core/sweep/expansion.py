@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from mlp_core.config import OPTIMIZERS, RunConfig
+from mlp_core.choices import OPTIMIZERS
+from mlp_core.config import RunConfig
 
 if TYPE_CHECKING:
     from mlp_core.sweep.spec import SweepSet, SweepSpec

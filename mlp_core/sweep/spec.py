@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlp_core.config import CONFIG_FIELDS, DEFAULT_LEARNING_RATES, OPTIMIZERS, RunConfig
+from mlp_core.choices import DEFAULT_LEARNING_RATES, OPTIMIZERS
+from mlp_core.config import CONFIG_FIELDS, RunConfig
 from mlp_core.sweep.expansion import AUTO, SHAPE_FACTORS, count_runs, expand, expand_sets
 from mlp_core.sweep.size import SpecTooLarge, check_size
 
