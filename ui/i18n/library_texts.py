@@ -169,7 +169,7 @@ LIBRARY_TEXTS: dict[str, str] = {
         " CUDA build {cuda}); use --device cpu"
     ),
     "device.index": N_("device {device} asked for, but this machine has {count} GPU(s)"),
-    # mlp_core.report.final_tables: a classifier row typed on the exercise-3 page
+    # mlp_core.report.user_rows: a classifier row typed on the exercise-3 page
     "final.row": N_("row {row}: {problem}"),
     "final.row_named": N_("row {row} ({name}): {problem}"),
     "final.name": N_("give the classifier a name"),
