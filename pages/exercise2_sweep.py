@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mlp_core.report import analysis, curves, replication, study
+from mlp_core.report import analysis, replication, study
 from ui import exercise2_charts as charts
 from ui import store
 from ui.exercise2 import (
@@ -27,8 +27,9 @@ from ui.exercise2 import (
 )
 from ui.exercise2_runs import coordinates_section, table_section
 from ui.exercise2_seeds import replication_section
-from ui.i18n import N_, _, count, handout_quote
-from ui.learning_curves import curves_chart
+from ui.exercise2_stopping import stopping_section
+from ui.exercise2_text import factor_name, level_names
+from ui.i18n import N_, _, count, decimal, handout_quote, library_text, ngettext, number, percent
 from ui.router import require_router
 
 OPTIMIZER_ORDER = ["sgd", "adadelta", "adagrad", "adam", "sgd_momentum", "adamw", "rmsprop"]
@@ -87,14 +88,16 @@ def heatmap_section(cells: pd.DataFrame, frame: pd.DataFrame) -> str | None:
 
 
 def factors_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> None:
-    st.subheader("Which factors matter most")
+    st.subheader(_("Which factors matter most"))
     ranges = study.one_factor_ranges(frame, sets)
+    levels = level_names(study.stopping_configs(sets))
     left, right = st.columns(2)
     with left:
         if ranges.empty:
-            st.info("Needs at least two stored levels of a factor.")
+            st.info(_("Needs at least two stored levels of a factor."))
         else:
-            chart = charts.range_chart(ranges, "One factor at a time: how far the error moves")
+            title = _("One factor at a time: how far the error moves")
+            chart = charts.range_chart(ranges, title, levels)
             st.altair_chart(chart, width="stretch")
             downloads(chart, "factor_ranges", in_percent(ranges))
     with right:
@@ -105,37 +108,58 @@ def factors_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) ->
         shares = analysis.variance_explained(source, factors)
         if len(factors) < 2:
             st.info(
-                f"Shares of variance need a grid in which two factors vary; {len(done)} cell(s) "
-                "of the width × depth grid are stored so far."
+                ngettext(
+                    "Shares of variance need a grid in which two factors vary; {n} cell of the "
+                    "width × depth grid is stored so far.",
+                    "Shares of variance need a grid in which two factors vary; {n} cells of the "
+                    "width × depth grid are stored so far.",
+                    len(done),
+                ).format(n=count(len(done)))
             )
         else:
-            which = "the factorial" if is_factorial else "the Adam/ReLU grid"
-            title = f"Share of variance in {which} ({len(done)} cells)"
-            chart = charts.share_chart(shares, title)
+            if is_factorial:
+                title = _("Share of variance in the factorial ({n} cells)")
+            else:
+                title = _("Share of variance in the Adam/ReLU grid ({n} cells)")
+            chart = charts.share_chart(shares, title.format(n=count(len(done))))
             st.altair_chart(chart, width="stretch")
             st.caption(
-                "Main effects (eta squared); 'interactions' is what no single factor explains. "
-                "Exact for a complete grid, descriptive for a partial one."
+                _(
+                    "Main effects (eta squared); *interactions* is what no single factor "
+                    "explains. Exact for a complete grid, descriptive for a partial one."
+                )
             )
             downloads(chart, "variance_shares", shares)
     if not ranges.empty:
         top = ranges.iloc[0]
         st.markdown(
-            f"Largest effect, one factor at a time: **{top['factor']}**, from "
-            f"{100 * top['best_error']:.2f}% ({top['best']}) to {100 * top['worst_error']:.2f}% "
-            f"({top['worst']})."
+            _(
+                "Largest effect, one factor at a time: **{factor}**, from {best_error} "
+                "({best}) to {worst_error} ({worst})."
+            ).format(
+                factor=factor_name(top["factor"]),
+                best_error=percent(top["best_error"]),
+                best=levels.get(top["best"], top["best"]),
+                worst_error=percent(top["worst_error"]),
+                worst=levels.get(top["worst"], top["worst"]),
+            )
         )
 
 
 def trends_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> None:
-    st.subheader("Trends")
+    st.subheader(_("Trends"))
     seeds = analysis.summarize(frame, sets["seeds"]).iloc[0]
     if seeds["n"] > 1:
         st.markdown(
-            f"Seed noise: the handout's config over {seeds['n']} seeds gives "
-            f"{100 * seeds['mean_error']:.2f}% ± {100 * seeds['std_error']:.2f} (standard "
-            "deviation): differences smaller than that are within noise. Error bars are ± one "
-            "standard deviation where a cell has several seeds."
+            _(
+                "Seed noise: the handout's config over {n} seeds gives {mean} ± {sd} points "
+                "(standard deviation): differences smaller than that are within noise. Error "
+                "bars are ± one standard deviation where a cell has several seeds."
+            ).format(
+                n=count(int(seeds["n"])),
+                mean=percent(seeds["mean_error"]),
+                sd=decimal(100 * seeds["std_error"], 2),
+            )
         )
     cells = study.trend_cells(frame, sets)
     figures = charts.trend_figures(cells)
@@ -149,71 +173,35 @@ def trends_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> 
                 downloads(figures[name], name, in_percent(tables[name], CELL_TABLE))
     linear = analysis.summarize(frame, sets["softmax_regression"]).iloc[0]
     if linear["status"] == "finished":
-        st.caption(f"No hidden layer (softmax regression): {100 * linear['mean_error']:.2f}%.")
+        st.caption(
+            _("No hidden layer (softmax regression): {error}.").format(
+                error=percent(linear["mean_error"])
+            )
+        )
     if study.variance_source(factorial, factorial)[1]:
         effects = analysis.main_effects(factorial)
-        title = "Factorial: mean error per level of each factor (the others pooled)"
+        title = _("Factorial: mean error per level of each factor (the others pooled)")
         chart = charts.effects_chart(effects, title)
         st.altair_chart(chart)
         downloads(chart, "main_effects", in_percent(effects))
 
 
-def stopping_section(frame: pd.DataFrame, sets: dict) -> None:
-    st.subheader("Stopping criterion")
-    fixed, long, patience = study.stopping_configs(sets)
-    table = analysis.stopping_table(frame, fixed, long, patience)
-    if table["eval_error"].isna().all():
-        st.info("None of the stopping runs is stored yet.")
-        return
-    left, right = st.columns(2)
-    with left:
-        chart = charts.stopping_chart(table)
-        st.altair_chart(chart, width="stretch")
-        downloads(chart, "stopping", in_percent(table))
-    with right:
-        runs = store.runs_by_key()
-        histories = {}
-        for label, config in ((f"fixed {long.epochs} epochs", long), ("patience", patience)):
-            key = analysis.summarize(frame, [config]).iloc[0]["best_key"]
-            if key in runs:
-                histories[label] = runs[key].history
-        if histories:
-            chart = curves_chart(
-                curves.curves_frame(histories),
-                curves.best_epochs_frame(histories),
-                title="The long run and the patience run",
-            )
-            st.altair_chart(chart, width="stretch")
-    st.dataframe(
-        in_percent(table),
-        hide_index=True,
-        column_config={
-            "eval_error": st.column_config.NumberColumn("validation error %", format="%.2f"),
-            "epochs_run": st.column_config.NumberColumn("epochs run", format="%.0f"),
-            "kept_epoch": st.column_config.NumberColumn("weights of epoch", format="%.0f"),
-            "n": st.column_config.NumberColumn("seeds"),
-        },
-    )
-    st.caption(
-        "Seeds are averaged where several are stored (column *seeds*). The best epoch in hindsight "
-        "is picked on the validation set itself, so its error is optimistic; patience picks it the "
-        "same way but must stop without seeing the epochs after."
-    )
-
-
 require_router()
-st.title("Exercise 2 · Hyperparameter sweep")
-st.caption("Handout: *3.2 Ejercicio 2*")
+st.title(_("Exercise 2 · Hyperparameter sweep"))
+st.caption(_("Handout: *{title}*").format(title="3.2 Ejercicio 2"))
 handout_quote("3.2")
 st.markdown(
-    "*Study how the validation error depends on the optimizer, the activation, the number of hidden "
-    "layers, the neurons per layer (multiples of 100 up to 800) and the stopping criterion, showing "
-    "the trends and not only the best result.* Everything below is read from the run store."
+    _(
+        "Study how the validation error depends on the optimizer, the activation function, the "
+        "number of hidden layers, the neurons per layer (multiples of 100 up to 800) and the "
+        "stopping criterion, showing the trends and not only the best result. Everything below "
+        "is read from the run store."
+    )
 )
 try:
     exercise2, factorial_sets = spec_sets("exercise2"), spec_sets("factorial")
 except ValueError as error:
-    st.error(f"A sweep spec cannot be read: {error}")
+    st.error(_("A sweep spec cannot be read: {error}").format(error=library_text(error)))
     st.stop()
 index = store.index()
 frame = analysis.runs_frame(index)
@@ -223,10 +211,18 @@ ex2_configs = list(dict.fromkeys(c for configs in exercise2.values() for c in co
 ex2_missing = len(analysis.missing_configs(frame, ex2_configs))
 grid_missing = len(analysis.missing_configs(frame, grid_configs))
 st.markdown(
-    f"The store holds **{len(ex2_configs) - ex2_missing} of the {len(ex2_configs)}** runs of "
-    "`runs/sweeps/exercise2.toml` (one factor at a time around the handout's config, and 3 seeds "
-    f"of it) and **{len(grid_configs) - grid_missing} of the {len(grid_configs)}** runs of the "
-    "factorial (`factorial.toml`: 4 optimizers × 3 activations × 3 depths × 8 widths). "
+    _(
+        "The store holds **{ex2_stored} of the {ex2_total}** runs of `runs/sweeps/exercise2.toml` "
+        "(one factor at a time around the handout's config, and 3 seeds of it) and "
+        "**{grid_stored} of the {grid_total}** runs of the factorial (`factorial.toml`: 4 "
+        "optimizers × 3 activation functions × 3 depths × 8 widths)."
+    ).format(
+        ex2_stored=count(len(ex2_configs) - ex2_missing),
+        ex2_total=count(len(ex2_configs)),
+        grid_stored=count(len(grid_configs) - grid_missing),
+        grid_total=count(len(grid_configs)),
+    )
+    + " "
     + learning_rate_note(exercise2)
 )
 cells = pd.concat([analysis.summarize(frame, ex2_configs), factorial])
@@ -236,14 +232,29 @@ if len(cells):
     best = cells.sort_values("mean_error").iloc[0]
     best_key = best["best_key"]
     st.success(
-        f"Best stored configuration: **{best['hidden']} {best['activation']} {best['optimizer']} "
-        f"lr {best['learning_rate']:g}, {best['epochs']} epochs ({best['stopping']})**: "
-        f"{100 * best['mean_error']:.2f}% validation error (mean of {best['n']} seed(s))."
+        ngettext(
+            "Best stored configuration: **{hidden} {activation} {algorithm} lr {rate}, {length} "
+            "epochs ({stopping})**: {error} validation error ({n} seed).",
+            "Best stored configuration: **{hidden} {activation} {algorithm} lr {rate}, {length} "
+            "epochs ({stopping})**: {error} validation error (mean of {n} seeds).",
+            int(best["n"]),
+        ).format(
+            hidden=best["hidden"],
+            activation=best["activation"],
+            algorithm=best["optimizer"],
+            rate=number(best["learning_rate"]),
+            length=count(int(best["epochs"])),
+            stopping=best["stopping"],
+            error=percent(best["mean_error"]),
+            n=count(int(best["n"])),
+        )
     )
 else:
     st.info(
-        "No run of the exercise 2 sweeps is stored yet: run `python -m mlp_core sweep exercise2`, "
-        "or queue runs in the last tab."
+        _(
+            "No run of the exercise 2 sweeps is stored yet: run `python -m mlp_core sweep "
+            "exercise2`, or queue runs in the last tab."
+        )
     )
 
 picked: list[str | None] = []

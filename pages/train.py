@@ -136,6 +136,26 @@ def active_elsewhere(job: Job) -> None:
     jobs.rerun_when_done(job.key)  # this message goes when the run ends, even without a click
 
 
+def provenance_table(result: RunResult) -> None:
+    """Where, when and with what code the run was computed, and its store key."""
+    provenance = result.provenance
+    st.markdown(_("**Provenance**"))
+    threads = provenance.threads or 0
+    rows = {
+        _("device"): ngettext("{device}, {n} thread", "{device}, {n} threads", threads).format(
+            device=provenance.device_name, n=count(threads)
+        ),
+        _("torch / Python versions"): f"{provenance.torch} / {provenance.python}",
+        _("date (UTC)"): str(provenance.date),
+        _("seconds (whole run)"): ""
+        if provenance.seconds is None
+        else decimal(provenance.seconds, 1),
+        _("code version / git commit"): f"{provenance.code_version} / {provenance.git_commit}",
+        _("store key"): result_key(result),
+    }
+    st.table(pd.DataFrame({_("value"): list(rows.values())}, index=list(rows)))
+
+
 def result_view(result: RunResult, job_from_store: bool | None) -> None:
     """Status, final error with its count and interval, best epoch, curves, provenance."""
     config, metrics, history = result.config, result.metrics, result.history
@@ -182,22 +202,7 @@ def result_view(result: RunResult, job_from_store: bool | None) -> None:
     if not frame.empty:
         chart = curves_chart(frame, curves.best_epochs_frame({label: history}))
         st.altair_chart(chart, width="stretch")
-    provenance = result.provenance
-    st.markdown(_("**Provenance**"))
-    threads = provenance.threads or 0
-    rows = {
-        _("device"): ngettext("{device}, {n} thread", "{device}, {n} threads", threads).format(
-            device=provenance.device_name, n=count(threads)
-        ),
-        _("torch / Python versions"): f"{provenance.torch} / {provenance.python}",
-        _("date (UTC)"): str(provenance.date),
-        _("seconds (whole run)"): ""
-        if provenance.seconds is None
-        else decimal(provenance.seconds, 1),
-        _("code version / git commit"): f"{provenance.code_version} / {provenance.git_commit}",
-        _("store key"): result_key(result),
-    }
-    st.table(pd.DataFrame({_("value"): list(rows.values())}, index=list(rows)))
+    provenance_table(result)
     st.page_link(
         page_file("exercise1_curves.py"), label=_("Plot it against other runs (exercise 1)")
     )

@@ -96,7 +96,8 @@ def test_page_counts_the_study_names_rates_and_best_run(sweep_store):
     text = " ".join(markdown.value for markdown in at.markdown)
     # 4 grid runs + 3 seeds + tanh + 100 epochs + the diverged Adadelta: 10 of exercise 2's 44.
     assert "**10 of the 44**" in text and "**4 of the 288**" in text
-    assert "adadelta 1" in text and "sgd 0.1" in text  # the learning rate each optimizer used
+    # the learning rate each optimizer used (names in backticks: identifiers)
+    assert "`adadelta` 1" in text and "`sgd` 0.1" in text
     assert "100 epochs (fixed)**: 1.90% validation error" in at.success[0].value  # the lowest
 
 

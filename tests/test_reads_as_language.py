@@ -17,7 +17,7 @@ from app_pages import ROOT, open_app_page
 from streamlit.testing.v1 import AppTest
 from visible_text import ALLOWED, Text, foreign_sentences, untranslated_texts, visible_texts
 
-from mlp_core.config import ACTIVATIONS, OPTIMIZERS
+from mlp_core.choices import ACTIVATIONS, OPTIMIZERS
 
 #: Option values shown as they are (identifiers, README "Translations"): optimizer and activation
 #: names, e.g. in the run form's select boxes.
@@ -39,6 +39,28 @@ PAGES: dict[str, frozenset[str]] = {
     "exercise1_curves": RUN_LABEL_WORDS,
     "draw_digit": RUN_LABEL_WORDS,
     "network_learned": RUN_LABEL_WORDS,
+    # Option values shown as they are (identifiers: `RunConfig` fields' values), "factor" (the
+    # same word in Spanish), "dropout" (a config field's header, the handout's word too).
+    "exercise2_sweep": frozenset(
+        {
+            "relu",
+            "sigmoid",
+            "tanh",
+            "elu",
+            "gelu",
+            "adam",
+            "adamw",
+            "adagrad",
+            "adadelta",
+            "sgd",
+            "rmsprop",
+            "factor",
+            "dropout",
+            "test",
+        }
+    ),
+    # n: the test images of a count (a column header); Wilson: the interval's name.
+    "exercise3_final": frozenset({"n", "wilson"}),
 }
 
 Action = Callable[[AppTest], None]
@@ -336,6 +358,55 @@ def test_the_network_page_with_models_reads_as_its_language(with_weights) -> Non
         assert at.image and at.caption  # the weight gallery, the map's caption
 
     assert_reads_as_its_language("network_learned", learned)
+
+
+def open_tab(english_name: str) -> Action:
+    """Open the exercise-2 tab ``english_name`` (only the open tab runs), in the page's language."""
+
+    def act(at: AppTest) -> None:
+        from ui.i18n.catalog import translations
+
+        language = at.session_state["i18n_language"]
+        at.session_state["ex2_tab"] = translations(language).gettext(english_name)
+        at.run()
+        assert any(len(tab.children) for tab in at.tabs[1:]) or english_name == "Heatmaps"
+
+    return act
+
+
+@pytest.mark.parametrize(
+    "tab", ["All factors", "Factors", "Trends", "Stopping", "All runs", "Run a missing cell"]
+)
+def test_every_exercise2_tab_reads_as_its_language(tab: str) -> None:
+    # The committed store: every tab has its charts, tables and sentences to show.
+    assert_reads_as_its_language("exercise2_sweep", open_tab(tab))
+
+
+def no_seed_no_category(at: AppTest) -> None:
+    at.multiselect(key="final_categories").set_value([])
+    at.multiselect(key="final_seeds").set_value([]).run()
+    assert len(at.warning) == 2
+
+
+def a_level_above_one(at: AppTest) -> None:
+    at.number_input(key="final_confidence").set_value(1.5).run()
+    assert len(at.error) == 1
+
+
+@pytest.mark.parametrize("act", [no_seed_no_category, a_level_above_one])
+def test_exercise3_messages_read_as_their_language(act: Action) -> None:
+    assert_reads_as_its_language("exercise3_final", act)
+
+
+def test_exercise3_other_choices_read_as_their_language() -> None:
+    def other_choices(at: AppTest) -> None:
+        at.radio(key="final_method").set_value("clopper_pearson")
+        at.radio(key="final_order").set_value("least")
+        at.selectbox(key="final_gallery_class").set_value("7")
+        at.number_input(key="final_confidence").set_value(0.99).run()
+        assert not at.error
+
+    assert_reads_as_its_language("exercise3_final", other_choices)
 
 
 # -- the checks can fail -------------------------------------------------------------------------

@@ -65,7 +65,8 @@ def _formatter(decimals: int | None, sign: bool) -> Callable[[float], str] | Non
 def observations(
     best, runs: dict[str, StoredRun], picked: list[str], labels: dict[str, str]
 ) -> None:
-    """One sentence per run, every number read from its history."""
+    """One sentence per run, every number read from its history; then where the loss turns and
+    whether longer runs repeat shorter ones (`loss_observations`, `prefix_observations`)."""
     for row in best.to_dict("records"):
         text = ngettext(
             "- **`{run}`**: validation error is lowest at epoch **{best}** ({error} = {errors}), "
@@ -88,6 +89,14 @@ def observations(
                 train=percent(row["final_train_error"] / 100, 3),
             )
         )
+    loss_observations(runs, picked, labels)
+    prefix_observations(runs, picked, labels)
+
+
+def loss_observations(
+    runs: dict[str, StoredRun], picked: list[str], labels: dict[str, str]
+) -> None:
+    """For each run whose validation loss rises 5% or more past its lowest: where, and what it means."""
     for key in picked:
         turn = curves.loss_turn(runs[key].history)
         if turn is None or turn.ratio < 1.05:
@@ -109,6 +118,12 @@ def observations(
                 train=decimal(turn.final_train_loss, 4),
             )
         )
+
+
+def prefix_observations(
+    runs: dict[str, StoredRun], picked: list[str], labels: dict[str, str]
+) -> None:
+    """Runs of one config but their epoch count: whether their common epochs are identical."""
     by_config = {}
     for key in picked:
         config = dataclasses.replace(runs[key].config, epochs=1)

@@ -21,6 +21,7 @@ from mlp_core.sweep.estimate import CostEstimate
 from mlp_core.sweep.spec import expand_sets, load_spec
 from ui import estimate as cost
 from ui import jobs, store
+from ui.i18n import _, count, duration, ngettext, number, percent, pgettext
 from ui.learning_curves import curves_chart
 
 P = "ex2_"  # session-state prefix of the page
@@ -45,10 +46,10 @@ def in_percent(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.Data
     return shown
 
 
-def csv_download(frame: pd.DataFrame, name: str, label: str = "CSV") -> None:
+def csv_download(frame: pd.DataFrame, name: str, label: str | None = None) -> None:
     data = frame.drop(columns=["cell", "keys"], errors="ignore").to_csv(index=False)
     st.download_button(
-        label, data=data, file_name=f"{name}.csv", mime="text/csv", key=f"{P}csv_{name}",
+        label or _("Data as CSV"), data=data, file_name=f"{name}.csv", mime="text/csv", key=f"{P}csv_{name}",
         icon=":material/table:",
     )  # fmt: skip
 
@@ -58,33 +59,36 @@ def downloads(chart, name: str, table: pd.DataFrame | None = None) -> None:
     and ``table`` as CSV."""
     # The spec too is made only on a click: serialising every chart on every rerun cost a
     # large part of the page's time.
-    with st.popover("Export", icon=":material/download:"):
+    with st.popover(_("Export"), icon=":material/download:"):
         st.download_button(
-            "Chart as PNG", data=lambda: vl_convert.vegalite_to_png(chart.to_json(), scale=2),
+            _("Chart as PNG"), data=lambda: vl_convert.vegalite_to_png(chart.to_json(), scale=2),
             file_name=f"{name}.png", mime="image/png", key=f"{P}png_{name}",
         )  # fmt: skip
         st.download_button(
-            "Chart as SVG", data=lambda: vl_convert.vegalite_to_svg(chart.to_json()),
+            _("Chart as SVG"), data=lambda: vl_convert.vegalite_to_svg(chart.to_json()),
             file_name=f"{name}.svg", mime="image/svg+xml", key=f"{P}svg_{name}",
         )  # fmt: skip
         if table is not None:
-            csv_download(table, name, "Data as CSV")
+            csv_download(table, name, _("Data as CSV"))
 
 
 def learning_rate_note(sets: dict[str, list[RunConfig]]) -> str:
     """Which learning rate each optimizer used, read from the spec."""
     rates = {c.optimizer: c.learning_rate for c in sets.get("optimizers", [])}
-    own = ", ".join(f"{name} {rate:g}" for name, rate in rates.items())
+    own = ", ".join(f"`{name}` {number(rate)}" for name, rate in rates.items())
     starved = sorted({c.optimizer for c in sets.get("handout_learning_rate", [])})
-    text = (
-        f"**Learning rates.** Each optimizer runs at its own rate: {own} (PyTorch's defaults; plain "
-        f"SGD has none, {DEFAULT_LEARNING_RATES['sgd']:g} is the usual choice)."
-    )
+    text = _(
+        "**Learning rates.** Each optimizer runs at its own learning rate: {own} (PyTorch's "
+        "defaults; plain SGD has none, {sgd} is the usual choice)."
+    ).format(own=own, sgd=number(DEFAULT_LEARNING_RATES["sgd"]))
     if starved:
-        text += (
-            f" The handout passes 1e-3 to every optimizer; {' and '.join(starved)} are also shown at "
-            "that rate, where they learn far too slowly."
-        )
+        text += " " + ngettext(
+            "The handout passes 1e-3 to every optimizer; {names} is also shown at that rate, "
+            "where it learns far too slowly.",
+            "The handout passes 1e-3 to every optimizer; {names} are also shown at that rate, "
+            "where they learn far too slowly.",
+            len(starved),
+        ).format(names=", ".join(f"`{name}`" for name in starved))
     return text
 
 
@@ -108,26 +112,42 @@ def _order(entry: StoredRun) -> tuple[str, bool, float]:
 def curves_section(picked: str | None, best_key: str | None) -> None:
     """One stored run's curves: ``picked`` (a key clicked elsewhere), else the last one shown, else
     ``best_key``."""
-    st.subheader("Learning curves of a run")
+    st.subheader(_("Learning curves of a run"))
     runs = store.runs_by_key()
     keys = [entry.key for entry in sorted(runs.values(), key=_order)]
+    splits = {split: pgettext("data split", split) for split in ("validation", "test")}
+    states = {"finished": _("finished"), "diverged": _("diverged")}
     labels = {
-        key: f"{runs[key].config.label()} · {runs[key].config.split} · {runs[key].status}"
+        key: f"{runs[key].config.label()} · {splits.get(runs[key].config.split, runs[key].config.split)}"
+        f" · {states.get(runs[key].status, runs[key].status)}"
         for key in keys
     }
     if picked in labels:
         st.session_state[f"{P}run"] = picked
     elif st.session_state.get(f"{P}run") not in labels:
         st.session_state[f"{P}run"] = best_key if best_key in labels else keys[0]
-    key = st.selectbox("Run", keys, format_func=labels.get, key=f"{P}run")
+    key = st.selectbox(_("Run"), keys, format_func=labels.__getitem__, key=f"{P}run")
     entry, metrics = runs[key], runs[key].metrics
     if entry.status == "diverged":
-        st.error(f"This run diverged at epoch {metrics.diverged_epoch}: its loss blew up.")
+        st.error(
+            _("This run diverged at epoch {epoch}: its loss blew up.").format(
+                epoch=metrics.diverged_epoch
+            )
+        )
     else:
+        split = splits.get(entry.config.split, entry.config.split)
         st.markdown(
-            f"Evaluation error **{100 * metrics.eval_error:.2f}%** ({metrics.eval_errors}/"
-            f"{metrics.eval_size}), weights of epoch {metrics.kept_epoch}; lowest at "
-            f"epoch {entry.best_epoch}."
+            _(
+                "Error on {split}: **{error}** ({errors}/{n}), weights of epoch {kept}; lowest "
+                "at epoch {best}."
+            ).format(
+                split=split,
+                error=percent(metrics.eval_error),
+                errors=count(metrics.eval_errors),
+                n=count(metrics.eval_size),
+                kept=metrics.kept_epoch,
+                best=entry.best_epoch,
+            )
         )
     if entry.history["epoch"]:
         histories, splits = {labels[key]: entry.history}, {labels[key]: entry.config.split}
@@ -144,25 +164,42 @@ def launch_estimate(config: RunConfig) -> CostEstimate | None:
     estimate = cost.measured(config) if st.session_state.get(f"{P}timed", False) else None
     if estimate is not None:
         st.caption(
-            f"Estimated {cost.estimate_text(estimate)} on {device}, from a few training steps of "
-            "this network timed on this machine just now."
+            _(
+                "Estimated {estimate} on {device}, from a few training steps of this network "
+                "timed on this machine just now."
+            ).format(estimate=cost.estimate_text(estimate), device=device)
         )
     else:
         per_epoch, total, basis = store.cost_estimate(config)
-        speed = f"the speed of {basis} stored runs on this device" if basis else "a default speed"
+        if basis:
+            text = ngettext(
+                "Estimated {total} ({per_epoch} per epoch, from the speed of {n} stored run on "
+                "this device) on {device}.",
+                "Estimated {total} ({per_epoch} per epoch, from the speed of {n} stored runs on "
+                "this device) on {device}.",
+                basis,
+            )
+        else:
+            text = _("Estimated {total} ({per_epoch} per epoch, from a default speed) on {device}.")
         st.caption(
-            f"Estimated {jobs.format_seconds(total)} ({jobs.format_seconds(per_epoch)} per epoch, "
-            f"from {speed}) on {device}."
+            text.format(
+                total=duration(total),
+                per_epoch=duration(per_epoch),
+                n=count(basis or 0),
+                device=device,
+            )
         )
     st.caption(
-        "One training runs at a time on this server; whole sweeps belong to the command line: "
-        "`python -m mlp_core sweep runs/sweeps/factorial.toml`."
+        _(
+            "One training runs at a time on this server; whole sweeps belong to the command "
+            "line: `python -m mlp_core sweep runs/sweeps/factorial.toml`."
+        )
     )
     return estimate
 
 
 def launch_section(frame: pd.DataFrame, specs: dict[str, dict[str, list[RunConfig]]]) -> None:
-    st.subheader("Run a missing cell")
+    st.subheader(_("Run a missing cell"))
     pending = st.session_state.get(f"{P}job")
     if pending:
         job = jobs.follow_job(pending, P)
@@ -173,22 +210,23 @@ def launch_section(frame: pd.DataFrame, specs: dict[str, dict[str, list[RunConfi
         for config in analysis.missing_configs(frame, [c for cs in sets.values() for c in cs]):
             missing.setdefault((analysis.cell_of(config), config.seed), config)
     if not missing:
-        st.success("Every run of the shipped sweeps is stored.")
+        st.success(_("Every run of the shipped sweeps is stored."))
         return
     wanted = st.session_state.pop(f"{P}launch_cell", None)
     if wanted in missing:
         st.session_state[f"{P}launch"] = wanted
+    names = {cell: config.label() for cell, config in missing.items()}
     choice = st.selectbox(
-        f"Missing runs ({len(missing)})", list(missing), format_func=lambda c: missing[c].label(),
-        key=f"{P}launch",
+        _("Missing runs ({n})").format(n=count(len(missing))), list(missing),
+        format_func=names.__getitem__, key=f"{P}launch",
     )  # fmt: skip
     config = missing[choice]
     estimate = launch_estimate(config)
     left, right = st.columns(2)
-    if estimate is None and right.button("Time it on this machine", key=f"{P}time"):
+    if estimate is None and right.button(_("Time it on this machine"), key=f"{P}time"):
         st.session_state[f"{P}timed"] = True
         st.rerun()
-    if left.button("Queue this run", type="primary", key=f"{P}queue"):
+    if left.button(_("Queue this run"), type="primary", key=f"{P}queue"):
         job = jobs.start_training(config)
         if estimate is not None:
             cost.remember(job.key, estimate)

@@ -11,10 +11,12 @@ import altair as alt
 import pandas as pd
 
 from ui import exercise2_heatmap as heatmaps
-from ui.exercise2_heatmap import cell_tooltip, error_title
-from ui.i18n import chart_locale
+from ui.exercise2_heatmap import STATUS_NAMES, cell_tooltip, error_title
+from ui.exercise2_text import factor_name, learning_rate_rule
+from ui.i18n import _, chart_locale, decimal, number
 
 CELL_SELECTION = heatmaps.CELL_SELECTION
+__all__ = ["STATUS_NAMES"]
 heatmap = heatmaps.heatmap
 percent_frame = heatmaps.percent_frame
 
@@ -99,14 +101,18 @@ def level_chart(
     data["level"] = data[factor].astype(str)
     if factor == "optimizer":
         data["level"] = [
-            f"{o} (lr {r:g})" for o, r in zip(data["optimizer"], data["learning_rate"], strict=True)
+            f"{o} (lr {number(r)})"
+            for o, r in zip(data["optimizer"], data["learning_rate"], strict=True)
         ]
+    if group == "learning_rate_rule":
+        data[group] = [learning_rate_rule(rule) for rule in data[group]]
+    data["status_text"] = [_(STATUS_NAMES.get(status, status)) for status in data["status"]]
     order = list(data.sort_values("error", na_position="last")["level"])
-    y = alt.Y("level:N", title=factor, sort=order)
+    y = alt.Y("level:N", title=factor_name(factor), sort=order)
     color = (
         alt.Color(
             f"{group}:N",
-            title=group.replace("_", " "),
+            title=_("learning rate"),
             scale=alt.Scale(scheme="set1"),
             legend=alt.Legend(orient="bottom"),  # beside it, it squeezed the chart in a column
         )
@@ -136,7 +142,7 @@ def level_chart(
     marks = (
         alt.Chart(others)
         .mark_text(align="left", color="#d62728", dx=40)
-        .encode(x=x, y=y, text=alt.Text("status:N"))
+        .encode(x=x, y=y, text=alt.Text("status_text:N"))
     )
     return (
         alt.layer(bars, points, labels, marks)
@@ -148,12 +154,15 @@ def level_chart(
 def share_chart(shares: pd.DataFrame, title: str) -> alt.LayerChart:
     """Horizontal bars: share of the grid's variance in validation error per factor (%)."""
     data = shares.assign(percent=shares["share"] * 100)
+    data["factor"] = [factor_name(factor) for factor in data["factor"]]
     y = alt.Y("factor:N", sort=None, title=None)
     bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("percent:Q", title="share of variance (%)", scale=alt.Scale(domain=[0, 100])),
+            x=alt.X(
+                "percent:Q", title=_("share of variance (%)"), scale=alt.Scale(domain=[0, 100])
+            ),
             y=y,
         )
     )
@@ -162,25 +171,42 @@ def share_chart(shares: pd.DataFrame, title: str) -> alt.LayerChart:
         .mark_text(align="left", dx=4)
         .encode(x="percent:Q", y=y, text=alt.Text("percent:Q", format=".1f"))
     )
-    return alt.layer(bars, text).properties(width=420, height=alt.Step(28), title=title)
+    return (
+        alt.layer(bars, text)
+        .properties(width=420, height=alt.Step(28), title=title)
+        .configure(locale=chart_locale())
+    )
 
 
-def range_chart(ranges: pd.DataFrame, title: str) -> alt.LayerChart:
-    """Horizontal bars: how many points of validation error each factor moves (worst - best)."""
-    data = ranges.assign(points=ranges["range"] * 100)
+def range_chart(
+    ranges: pd.DataFrame, title: str, levels: dict[str, str] | None = None
+) -> alt.LayerChart:
+    """Horizontal bars: how many points of validation error each factor moves (worst - best);
+    ``levels`` names levels shown otherwise as they are (the stopping rules)."""
+    levels = levels or {}
+    data = ranges.assign(
+        points=ranges["range"] * 100,
+        factor=[factor_name(factor) for factor in ranges["factor"]],
+        best=[levels.get(level, level) for level in ranges["best"]],
+        worst=[levels.get(level, level) for level in ranges["worst"]],
+        best_pct=ranges["best_error"] * 100,
+        worst_pct=ranges["worst_error"] * 100,
+    )
     y = alt.Y("factor:N", sort=None, title=None)
     tooltip = [
-        "factor",
-        "best",
-        alt.Tooltip("best_error:Q", format=".4f"),
-        "worst",
-        alt.Tooltip("worst_error:Q", format=".4f"),
+        alt.Tooltip("factor:N", title=_("factor")),
+        alt.Tooltip("best:N", title=_("best level")),
+        alt.Tooltip("best_pct:Q", title=_("its validation error (%)"), format=".2f"),
+        alt.Tooltip("worst:N", title=_("worst level")),
+        alt.Tooltip("worst_pct:Q", title=_("its validation error (%)"), format=".2f"),
     ]
     bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("points:Q", title="worst - best level (points of error)"), y=y, tooltip=tooltip
+            x=alt.X("points:Q", title=_("worst − best level (points of error)")),
+            y=y,
+            tooltip=tooltip,
         )
     )
     text = (
@@ -188,28 +214,45 @@ def range_chart(ranges: pd.DataFrame, title: str) -> alt.LayerChart:
         .mark_text(align="left", dx=4)
         .encode(x="points:Q", y=y, text=alt.Text("points:Q", format=".2f"))
     )
-    return alt.layer(bars, text).properties(width=420, height=alt.Step(28), title=title)
+    return (
+        alt.layer(bars, text)
+        .properties(width=420, height=alt.Step(28), title=title)
+        .configure(locale=chart_locale())
+    )
 
 
 def stopping_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Validation error (%) of each stopping rule, epochs kept in the label."""
     data = table.dropna(subset=["eval_error"]).assign(error=lambda f: f["eval_error"] * 100)
     data["text"] = [
-        f"{e:.2f}% (epoch {k:.0f})" for e, k in zip(data["error"], data["kept_epoch"], strict=True)
+        _("{error} % (epoch {epoch})").format(error=decimal(e, 2), epoch=f"{k:.0f}")
+        for e, k in zip(data["error"], data["kept_epoch"], strict=True)
     ]
     y = alt.Y("rule:N", sort=None, title=None, axis=alt.Axis(labelLimit=360))
     bars = alt.Chart(data).mark_bar().encode(x=alt.X("error:Q", title=error_title()), y=y)
     text = alt.Chart(data).mark_text(align="left", dx=4).encode(x="error:Q", y=y, text="text:N")
-    return alt.layer(bars, text).properties(width=300, height=alt.Step(30), title="Stopping rules")
+    return (
+        alt.layer(bars, text)
+        .properties(width=300, height=alt.Step(30), title=_("Stopping criteria"))
+        .configure(locale=chart_locale())
+    )
 
 
 def effects_chart(effects: pd.DataFrame, title: str) -> alt.FacetChart:
     """Main effects: mean validation error (%) per level of each factor, one panel per factor."""
-    data = effects.assign(error=effects["mean_error"] * 100)
+    data = effects.assign(
+        error=effects["mean_error"] * 100,
+        factor=[factor_name(factor) for factor in effects["factor"]],
+    )
     base = alt.Chart().encode(
         x=alt.X("level:N", title=None, sort=None),
-        y=alt.Y("error:Q", title="mean validation error (%)", scale=alt.Scale(zero=False)),
-        tooltip=["factor", "level", alt.Tooltip("error:Q", format=".3f"), "cells"],
+        y=alt.Y("error:Q", title=_("mean validation error (%)"), scale=alt.Scale(zero=False)),
+        tooltip=[
+            alt.Tooltip("factor:N", title=_("factor")),
+            alt.Tooltip("level:N", title=_("level")),
+            alt.Tooltip("error:Q", format=".3f", title=_("mean validation error (%)")),
+            alt.Tooltip("cells:Q", title=_("cells")),
+        ],
     )
     text = base.mark_text(dy=-10, fontSize=10).encode(text=alt.Text("error:Q", format=".2f"))
     layered = alt.layer(base.mark_line(point=True), text, data=data)
@@ -218,6 +261,7 @@ def effects_chart(effects: pd.DataFrame, title: str) -> alt.FacetChart:
         .facet(column=alt.Column("factor:N", title=None, sort=None))
         .resolve_scale(x="independent")
         .properties(title=title)
+        .configure(locale=chart_locale())
     )
 
 
@@ -226,15 +270,17 @@ def trend_figures(cells: dict[str, pd.DataFrame]) -> dict[str, alt.LayerChart]:
     grid = cells["grid"]
     return {
         "error_vs_width": trend_chart(
-            grid, "width", "neurons per layer", "depth", "hidden layers",
-            "Error vs width, one line per depth (Adam, ReLU)",
+            grid, "width", _("neurons per layer"), "depth", _("hidden layers"),
+            _("Error against width, one line per depth (Adam, ReLU)"),
         ),
         "error_vs_depth": trend_chart(
-            grid, "depth", "hidden layers", "width", "neurons",
-            "Error vs depth, one line per width (Adam, ReLU)",
+            grid, "depth", _("hidden layers"), "width", _("neurons per layer"),
+            _("Error against depth, one line per width (Adam, ReLU)"),
         ),
         "optimizers": level_chart(
-            cells["optimizers"], "optimizer", "Optimizers (ReLU, 500-300)", "learning_rate_rule"
+            cells["optimizers"], "optimizer", _("Optimizers (ReLU, 500-300)"), "learning_rate_rule"
         ),
-        "activations": level_chart(cells["activations"], "activation", "Activations (Adam, 500-300)"),
+        "activations": level_chart(
+            cells["activations"], "activation", _("Activation functions (Adam, 500-300)")
+        ),
     }  # fmt: skip

@@ -14,7 +14,8 @@ import streamlit as st
 
 from mlp_core.report import coordinates
 from ui.exercise2 import P, csv_download, downloads, in_percent, new_selection
-from ui.i18n import N_, _, count, csv_note, ngettext
+from ui.exercise2_heatmap import STATUS_NAMES
+from ui.i18n import N_, _, count, csv_note, ngettext, pgettext
 from ui.parallel_chart import AXIS_TITLES, BRUSH, CLICK, parallel_chart, stopping_level
 
 #: Columns of the table under the parallel coordinates (`coordinates.coordinate_runs`).
@@ -59,6 +60,15 @@ def column_config(columns: list[str]) -> dict[str, object]:
     return config
 
 
+def _value_name(column: str, value: str) -> str:
+    """A split or a status in the reader's words; optimizer and activation names as they are."""
+    if column == "split":
+        return pgettext("data split", value)
+    if column == "status":
+        return _(STATUS_NAMES.get(value, value))
+    return value
+
+
 def run_table_columns(table: pd.DataFrame) -> tuple[list[str], dict[str, object]]:
     """(the columns to show, in order; the config fields equal in every row, with their value).
 
@@ -84,7 +94,10 @@ def table_section(index: pd.DataFrame) -> str | None:
         st.columns(4), ("split", "optimizer", "activation", "status"), strict=True
     ):
         options = sorted(table[name].dropna().unique())
-        chosen = column.multiselect(_(COLUMN_LABELS[name]), options, key=f"{P}f_{name}")
+        names = {option: _value_name(name, option) for option in options}
+        chosen = column.multiselect(
+            _(COLUMN_LABELS[name]), options, format_func=names.__getitem__, key=f"{P}f_{name}"
+        )
         if chosen:
             table = table[table[name].isin(chosen)]
     text = st.text_input(_("Hidden layers contain"), key=f"{P}f_hidden", placeholder=_("e.g. 300"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,20 +15,17 @@ import streamlit as st
 from mlp_core.config import RunConfig
 from mlp_core.report import final_tables, tables
 from mlp_core.results import RunResult
-from mlp_core.store import baselines
 from mlp_core.store.entry import StoredRun
 from mlp_core.sweep.spec import SPEC_DIR, expand, load_spec
 from ui import jobs, store
-from ui.i18n import _, error_message
+from ui.exercise3_text import column_labels, confidence_text, shown
+from ui.i18n import _, count, duration, error_message, ngettext
 from ui.images import image_grid, upscale
 
-#: Pool name meaning "every validation run in the store".
-ALL_RUNS = "every validation run in the store"
-#: The course baselines trained by this code, by display name (seed 0, official 60000/10000).
-TRAINED_BASELINES: dict[str, RunConfig] = {
-    "Softmax regression (784-10)": RunConfig(hidden=(), split="test"),
-    "Handout MLP 784-500-300-10 (20 epochs)": RunConfig(split="test"),
-}
+#: Pool name meaning "every validation run in the store" (the page shows `pool_name`).
+ALL_RUNS = "all"
+#: A spec's pool: its name and file (`candidate_pools`).
+SPEC_POOL = "{name} ({file})"
 
 
 @st.cache_data(show_spinner=False)
@@ -45,34 +41,21 @@ def candidate_pools() -> dict[str, frozenset[RunConfig] | None]:
             configs = _spec_configs(str(path), path.stat().st_mtime)
         except ValueError:
             continue  # an invalid spec is reported on the sweep page, not here
-        pools[f"sweep “{path.stem}” ({path.name})"] = frozenset(configs)
+        pools[SPEC_POOL.format(name=path.stem, file=path.name)] = frozenset(configs)
     return pools
+
+
+def pool_name(pool: str) -> str:
+    """A candidate pool as the page names it."""
+    if pool == ALL_RUNS:
+        return _("every validation run in the store")
+    return _("sweep {pool}").format(pool=pool)
 
 
 @st.cache_data(show_spinner=False)
 def published() -> pd.DataFrame:
     """The published MNIST table (`tables.load_published`)."""
     return tables.load_published()
-
-
-@st.cache_data(show_spinner=False, max_entries=2)
-def _knn(folder: str, mtime: float) -> dict[str, Any] | None:
-    baseline = baselines.load_knn(Path(folder))
-    if baseline is None:
-        return None
-    return {"summary": baseline.summary(), "predictions": baseline.predictions}
-
-
-def knn_baseline() -> tuple[dict[str, Any] | None, str | None]:
-    """(stored kNN baseline as summary + predictions, or None; a problem message, or None)."""
-    folder = baselines.default_baselines_dir()
-    path = folder / f"{baselines.KNN_NAME}.json"
-    if not path.exists():
-        return None, None
-    try:
-        return _knn(str(folder), path.stat().st_mtime), None
-    except baselines.BaselineError as error:
-        return None, error_message(error)
 
 
 @st.cache_data(show_spinner=False, max_entries=2, ttl=300)
@@ -93,43 +76,38 @@ def _test_set(dataset: str, root: str) -> tuple[np.ndarray, np.ndarray] | BaseEx
     return labels.astype(np.int64), images
 
 
-def test_set(
-    dataset: str, needed_by: str = "paired tests, the confusion matrix and the gallery"
-) -> tuple[np.ndarray, np.ndarray] | None:
+def test_set(dataset: str, needed_by: str | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """(labels (10000,) int64, images (10000, 28, 28) uint8) of the official test set, or None
     with a warning drawn when the data are not available here (saying what ``needed_by`` them).
 
     Read with NumPy, never torch (shared by exercise 3 and the Draw a digit page)."""
     from mlp_core.data.files import data_root
 
-    with st.spinner(f"Reading the {dataset} test images (fetched once per server)..."):
+    needed_by = needed_by or _("the paired tests, the confusion matrix and the gallery")
+    with st.spinner(
+        _("Reading the {data} test images (fetched once per server)…").format(data=dataset)
+    ):
         found = _test_set(dataset, str(data_root().resolve()))
     if isinstance(found, BaseException):  # a coded DataError: in the reader's language
         found = error_message(found)
     if isinstance(found, str):
         st.warning(
-            f"The {dataset} test images are not available here ({found}): {needed_by} need "
-            "them. Run `python -m mlp_core data`."
+            _(
+                "The {data} test images are not available here ({found}): {needed_by} need "
+                "them. Run `python -m mlp_core data`."
+            ).format(data=dataset, found=found, needed_by=needed_by)
         )
         return None
     return found
 
 
 def table(frame: pd.DataFrame, labels: dict[str, str] | None = None) -> None:
-    """A frame with its percent columns (``*_pct``) at two decimals, headers from ``labels``
-    (by column; the column's name otherwise), missing values as "—"."""
-    labels = labels or {}
-    config = {
-        column: st.column_config.NumberColumn(labels.get(column), format="%.2f")
-        for column in frame.columns
-        if str(column).endswith("_pct")
-    }
-    for column, number_format in (("p_value", "%.2g"), ("seconds", "%.0f")):
-        if column in frame.columns:
-            config[column] = st.column_config.NumberColumn(labels.get(column), format=number_format)
-    for column, label in labels.items():
-        config.setdefault(column, label)
-    st.dataframe(frame, hide_index=True, column_config=config, placeholder="—")
+    """A frame in the session's language (`exercise3_text.shown`: values translated, percent
+    columns ``*_pct`` at two decimals with the language's marks), headers from ``labels`` (by
+    column; `exercise3_text.COLUMN_LABELS` otherwise), missing values as "—"."""
+    labels = {**column_labels(), **(labels or {})}
+    config = {column: labels[column] for column in frame.columns if column in labels}
+    st.dataframe(shown(frame), hide_index=True, column_config=config, placeholder="—")
 
 
 #: The columns of the published comparison a reader needs first (the report zip has them all).
@@ -160,25 +138,40 @@ def published_table(frame: pd.DataFrame) -> None:
 def gallery_section(run, labels, images, names: list[str], prefix: str) -> None:
     """The misclassified test images, most (or least) confident first, in equal tiles."""
     left, middle, right = st.columns(3)
-    wanted = left.selectbox("True class", ["all", *names], key=f"{prefix}gallery_class")
+    classes = {"all": _("all"), **{name: name for name in names}}
+    wanted = left.selectbox(
+        _("True class"), list(classes), format_func=classes.__getitem__,
+        key=f"{prefix}gallery_class",
+    )  # fmt: skip
+    orders = {"most": _("most confident first"), "least": _("least confident first")}
     order = middle.radio(
-        "Order", ["most confident first", "least confident first"], key=f"{prefix}order"
+        _("Order"), list(orders), format_func=orders.__getitem__, key=f"{prefix}order"
     )
-    limit = right.slider("Images", 6, 60, 24, step=6, key=f"{prefix}gallery_limit")
+    limit = right.slider(_("Test images shown"), 6, 60, 24, step=6, key=f"{prefix}gallery_limit")
     true_class = None if wanted == "all" else names.index(wanted)
     gallery = final_tables.misclassified(
-        labels, run.predictions, run.confidence, limit, order.startswith("most"), true_class
+        labels, run.predictions, run.confidence, limit, order == "most", true_class
     )
     if gallery.empty:
-        st.info("No misclassified test image of this class.")
+        st.info(_("No misclassified test image of this class."))
         return
     image_grid(
         [upscale(images[index], 3) for index in gallery["index"]],
         [
-            f"#{index}: {names[true]} → {names[predicted]} "
-            f"({final_tables.confidence_text(confidence)})"
+            _("#{index}: {true} → {predicted} ({confidence})").format(
+                index=index,
+                true=names[true],
+                predicted=names[predicted],
+                confidence=confidence_text(confidence),
+            )
             for index, true, predicted, confidence in gallery.itertuples(index=False)
         ],
+    )
+    st.caption(
+        _(
+            "Each image: its index in the test set, its true class → the predicted one, and "
+            "the network's confidence in that prediction (softmax)."
+        )
     )
 
 
@@ -216,12 +209,26 @@ def final_result(entry: StoredRun) -> FinalResult:
 
 
 def train_buttons(configs: list[RunConfig], prefix: str, what: str) -> None:
-    """A button that queues ``configs`` in the background, with their estimated cost."""
+    """A button that queues ``configs`` in the background, with their estimated cost; ``what`` is
+    "final runs" or "baselines"."""
     if not configs:
         return
     total = sum(store.cost_estimate(config)[1] for config in configs)
     device = store.device_name()[1]
-    label = f"Train {len(configs)} missing {what} in the background"
+    n = len(configs)
+    if what == "baselines":
+        label = ngettext(
+            "Train {n} missing baseline in the background",
+            "Train {n} missing baselines in the background",
+            n,
+        )
+    else:
+        label = ngettext(
+            "Train {n} missing final run in the background",
+            "Train {n} missing final runs in the background",
+            n,
+        )
+    label = label.format(n=count(n))
     if st.button(label, key=f"{prefix}train_{what}", icon=":material/play_arrow:"):
         keys = st.session_state.setdefault(f"{prefix}jobs", [])
         for config in configs:
@@ -229,7 +236,11 @@ def train_buttons(configs: list[RunConfig], prefix: str, what: str) -> None:
             if job.key not in keys:
                 keys.append(job.key)
         st.rerun()
-    st.caption(f"About {jobs.format_seconds(total)} on {device} (estimate from stored runs).")
+    st.caption(
+        _("About {time} on {device} (estimated from stored runs).").format(
+            time=duration(total), device=device
+        )
+    )
 
 
 def follow_jobs(prefix: str) -> None:
@@ -239,51 +250,3 @@ def follow_jobs(prefix: str) -> None:
         if job is None or not job.active:
             continue
         jobs.follow_job(key, prefix)
-
-
-def stored_baselines(
-    ours_key: str | None,
-) -> tuple[list[tables.MeasuredResult], dict[str, np.ndarray], list[RunConfig], list[str]]:
-    """The course baselines found in the store and ``runs/baselines``.
-
-    Returns (results, test predictions by name, configs still to train, notes to show). A
-    baseline whose store key is ``ours_key`` (the final run itself) is left out with a note.
-    """
-    from mlp_core.report import model_choice
-
-    results, predictions, missing, notes = [], {}, [], []
-    for name, config in TRAINED_BASELINES.items():
-        found = model_choice.stored_test_runs(store.runs(), config, [config.seed])
-        if not found:
-            missing.append(config)
-            continue
-        entry = found[config.seed]
-        if entry.key == ours_key:
-            notes.append(f"{name} is the final configuration itself: not repeated as a baseline.")
-            continue
-        source = f"runs/store key {entry.key}"
-        errors, n = int(entry.metrics.eval_errors or 0), entry.metrics.eval_size
-        results.append(tables.MeasuredResult(name, errors, n, source, "baseline"))
-        run = result_of(entry)
-        if run is not None:
-            predictions[name] = run.predictions
-    knn, problem = knn_baseline()
-    if problem:
-        notes.append(problem)
-    elif knn is None:
-        notes.append(
-            "kNN not measured yet: run `python -m mlp_core baseline knn` (about a minute)."
-        )
-    else:
-        summary = knn["summary"]
-        name = f"kNN L2, k={summary['k']} (k chosen on validation)"
-        source = "runs/baselines/knn_l2.json"
-        results.append(
-            tables.MeasuredResult(
-                name, summary["test_errors"], summary["test_n"], source, "baseline"
-            )
-        )
-        predictions[name] = knn["predictions"]
-        errors = ", ".join(f"k={k}: {v}" for k, v in summary["validation_errors"].items())
-        notes.append(f"kNN validation errors of {summary['validation_n']}: {errors}.")
-    return results, predictions, missing, notes

@@ -10,11 +10,15 @@ import altair as alt
 import pandas as pd
 
 from mlp_core.report import intervals
+from ui.exercise3_text import category_name, level_text, method_name
+from ui.i18n import N_, _, chart_locale
 
-MEASURED = "This project (same test set)"
+MEASURED = N_("This project (same test set)")
 OURS_COLOR = "#d62728"
-INVARIANT = "permutation-invariant"
-NOT_INVARIANT = "uses image structure or augmentation"
+INVARIANT = N_("permutation-invariant")
+NOT_INVARIANT = N_("uses image structure or augmentation")
+#: Who measured a classifier: the legend of the comparison chart.
+KINDS = {"ours": N_("ours"), "measured here": N_("measured here"), "published": N_("published")}
 ROW_PX = 15  # height of one classifier row in the comparison chart
 WIDTH = 560  # plot width of exported charts, pixels (pages stretch them)
 
@@ -29,35 +33,38 @@ def comparison_data(
     """One row per classifier, measured ones first, then published ones by category (file order)
     and error: label (unique), category, kind, error_pct, lower_pct/upper_pct (measured only),
     invariance, source, and our interval (``ours_*_pct``, the same on every row; NaN without one).
+    Category, kind and invariance are in the session's language (they are the chart's legends).
     """
+    invariant, not_invariant = _(INVARIANT), _(NOT_INVARIANT)
+    kinds = {kind: _(name) for kind, name in KINDS.items()}
     rows = []
-    for _, row in measured.iterrows():
+    for _index, row in measured.iterrows():
         rows.append(
             {
                 "label": _short(str(row["classifier"])),
-                "category": MEASURED,
-                "kind": "ours" if row["kind"] == "ours" else "measured here",
+                "category": _(MEASURED),
+                "kind": kinds["ours" if row["kind"] == "ours" else "measured here"],
                 "error_pct": row["error_pct"],
                 "lower_pct": row["lower_pct"],
                 "upper_pct": row["upper_pct"],
-                "invariance": INVARIANT,
+                "invariance": invariant,
                 "source": row["source"],
             }
         )
     order = {category: index for index, category in enumerate(dict.fromkeys(published["category"]))}
     ranked = published.assign(_order=published["category"].map(order))
-    for _, row in ranked.sort_values(["_order", "test_error_pct"], kind="stable").iterrows():
+    for _index, row in ranked.sort_values(["_order", "test_error_pct"], kind="stable").iterrows():
         preprocessing = str(row["preprocessing"])
         name = str(row["classifier"]) + ("" if preprocessing == "none" else f" [{preprocessing}]")
         rows.append(
             {
                 "label": _short(name),
-                "category": str(row["category"]),
-                "kind": "published",
+                "category": category_name(str(row["category"])),
+                "kind": kinds["published"],
                 "error_pct": float(row["test_error_pct"]),
                 "lower_pct": float("nan"),
                 "upper_pct": float("nan"),
-                "invariance": INVARIANT if row["permutation_invariant"] else NOT_INVARIANT,
+                "invariance": invariant if row["permutation_invariant"] else not_invariant,
                 "source": f"{row['reference']} ({row['source_url']})",
             }
         )
@@ -92,29 +99,31 @@ def _ours_band(base: alt.Chart, x_scale: alt.Scale) -> list[alt.Chart]:
 def _classifier_points(base: alt.Chart, x_scale: alt.Scale, y: alt.Y) -> alt.Chart:
     """One point per classifier: colour says who measured it, shape whether it is invariant."""
     return base.mark_point(filled=True, size=50).encode(
-        x=alt.X("error_pct:Q", scale=x_scale, title="test error (%, log scale)"),
+        x=alt.X("error_pct:Q", scale=x_scale, title=_("test error (%, log scale)")),
         y=y,
         color=alt.Color(
             "kind:N",
             title=None,
             scale=alt.Scale(
-                domain=["ours", "measured here", "published"],
+                domain=[_(KINDS[kind]) for kind in ("ours", "measured here", "published")],
                 range=[OURS_COLOR, "black", "#4c78a8"],
             ),
         ),
         shape=alt.Shape(
             "invariance:N",
             title=None,
-            scale=alt.Scale(domain=[INVARIANT, NOT_INVARIANT], range=["circle", "triangle-up"]),
+            scale=alt.Scale(
+                domain=[_(INVARIANT), _(NOT_INVARIANT)], range=["circle", "triangle-up"]
+            ),
         ),
         tooltip=[
-            "label",
-            "category",
-            alt.Tooltip("error_pct:Q", title="error (%)", format=".2f"),
-            alt.Tooltip("lower_pct:Q", title="lower (%)", format=".2f"),
-            alt.Tooltip("upper_pct:Q", title="upper (%)", format=".2f"),
-            "invariance",
-            "source",
+            alt.Tooltip("label:N", title=_("classifier")),
+            alt.Tooltip("category:N", title=_("category")),
+            alt.Tooltip("error_pct:Q", title=_("test error (%)"), format=".2f"),
+            alt.Tooltip("lower_pct:Q", title=_("lower (%)"), format=".2f"),
+            alt.Tooltip("upper_pct:Q", title=_("upper (%)"), format=".2f"),
+            alt.Tooltip("invariance:N", title=_("invariance")),
+            alt.Tooltip("source:N", title=_("source")),
         ],
     )
 
@@ -144,7 +153,13 @@ def comparison_chart(data: pd.DataFrame, confidence: float | None = None) -> alt
         .encode(x=alt.X("lower_pct:Q", scale=x_scale), x2="upper_pct:Q", y=y)
     )
     layers.append(_classifier_points(base, x_scale, y))
-    level = "" if confidence is None else f"; red band: ours, {100 * confidence:g}% interval"
+    title = (
+        _("MNIST test error: measured here and published")
+        if confidence is None
+        else _(
+            "MNIST test error: measured here and published; red band: ours, {level} interval"
+        ).format(level=level_text(confidence))
+    )
     row = alt.Row(
         "category:N", sort=list(dict.fromkeys(data["category"])), title=None, header=CATEGORY_HEADER
     )
@@ -153,7 +168,8 @@ def comparison_chart(data: pd.DataFrame, confidence: float | None = None) -> alt
         .properties(width=WIDTH, height=alt.Step(ROW_PX))
         .facet(row=row, spacing=16)
         .resolve_scale(y="independent")
-        .properties(title=f"MNIST test error: measured here and published{level}")
+        .properties(title=title)
+        .configure(locale=chart_locale())
         .configure_legend(orient="top", labelLimit=320)
     )
 
@@ -161,15 +177,21 @@ def comparison_chart(data: pd.DataFrame, confidence: float | None = None) -> alt
 def intervals_chart(table: pd.DataFrame) -> alt.LayerChart:
     """The three intervals of one error rate side by side (a `final_report.intervals_table`)."""
     axis = alt.Axis(labelLimit=220, labelOverlap=False)
+    names = {intervals.METHOD_NAMES[method]: method_name(method) for method in intervals.METHODS}
+    table = table.assign(method=[names.get(name, name) for name in table["method"]])
     base = alt.Chart(table).encode(
         y=alt.Y("method:N", title=None, sort=list(table["method"]), axis=axis)
     )
     rules = base.mark_rule(strokeWidth=3).encode(
-        x=alt.X("lower_pct:Q", title="test error (%)", scale=alt.Scale(zero=False)),
+        x=alt.X("lower_pct:Q", title=_("test error (%)"), scale=alt.Scale(zero=False)),
         x2="upper_pct:Q",
     )
     point = base.mark_point(filled=True, color="black").encode(x="error_pct:Q")
-    return alt.layer(rules, point).properties(width=WIDTH // 2, height=alt.Step(34))
+    return (
+        alt.layer(rules, point)
+        .properties(width=WIDTH // 2, height=alt.Step(34))
+        .configure(locale=chart_locale())
+    )
 
 
 def confusion_chart(frame: pd.DataFrame) -> alt.LayerChart:
@@ -179,14 +201,14 @@ def confusion_chart(frame: pd.DataFrame) -> alt.LayerChart:
     """
     order = list(dict.fromkeys(frame["true"]))
     base = alt.Chart(frame).encode(
-        x=alt.X("predicted:N", sort=order, title="predicted"),
-        y=alt.Y("true:N", sort=order, title="true class"),
+        x=alt.X("predicted:N", sort=order, title=_("predicted class")),
+        y=alt.Y("true:N", sort=order, title=_("true class")),
     )
     tooltip = [
-        "true",
-        "predicted",
-        "count",
-        alt.Tooltip("share_pct:Q", format=".2f", title="% of class"),
+        alt.Tooltip("true:N", title=_("true class")),
+        alt.Tooltip("predicted:N", title=_("predicted class")),
+        alt.Tooltip("count:Q", title=_("test images")),
+        alt.Tooltip("share_pct:Q", format=".2f", title=_("share of the class (%)")),
     ]
     # Grey diagonal (correct), white empty cells, then the errors coloured by count on top.
     background = base.mark_rect().encode(
@@ -197,7 +219,7 @@ def confusion_chart(frame: pd.DataFrame) -> alt.LayerChart:
         base.transform_filter("!datum.correct && datum.count > 0")
         .mark_rect()
         .encode(
-            color=alt.Color("count:Q", title="errors", scale=alt.Scale(scheme="orangered")),
+            color=alt.Color("count:Q", title=_("errors"), scale=alt.Scale(scheme="orangered")),
             tooltip=tooltip,
         )
     )
@@ -213,8 +235,10 @@ def confusion_chart(frame: pd.DataFrame) -> alt.LayerChart:
             ),
         )
     )
-    return alt.layer(background, cells, text).properties(
-        width=420, height=380, title="Confusion matrix (test)"
+    return (
+        alt.layer(background, cells, text)
+        .properties(width=420, height=380, title=_("Confusion matrix (test set)"))
+        .configure(locale=chart_locale())
     )
 
 
@@ -222,22 +246,22 @@ def per_class_chart(table: pd.DataFrame, confidence: float) -> alt.LayerChart:
     """Error of each true class with its interval (a `final_report.per_class_table`)."""
     order = list(table["class"])
     axis = alt.Axis(labelOverlap=False)
-    base = alt.Chart(table).encode(y=alt.Y("class:N", sort=order, title="true class", axis=axis))
-    rules = base.mark_rule().encode(
-        x=alt.X("lower_pct:Q", title=f"test error (%) with {100 * confidence:g}% interval"),
-        x2="upper_pct:Q",
-    )
+    base = alt.Chart(table).encode(y=alt.Y("class:N", sort=order, title=_("true class"), axis=axis))
+    title = _("test error (%) with its {level} interval").format(level=level_text(confidence))
+    rules = base.mark_rule().encode(x=alt.X("lower_pct:Q", title=title), x2="upper_pct:Q")
     points = base.mark_point(filled=True, size=50, color=OURS_COLOR).encode(
         x="error_pct:Q",
         tooltip=[
-            "class",
-            "n",
-            "errors",
-            alt.Tooltip("error_pct:Q", format=".2f"),
-            alt.Tooltip("lower_pct:Q", format=".2f"),
-            alt.Tooltip("upper_pct:Q", format=".2f"),
+            alt.Tooltip("class:N", title=_("class")),
+            alt.Tooltip("n:Q", title=_("test images")),
+            alt.Tooltip("errors:Q", title=_("errors")),
+            alt.Tooltip("error_pct:Q", format=".2f", title=_("test error (%)")),
+            alt.Tooltip("lower_pct:Q", format=".2f", title=_("lower (%)")),
+            alt.Tooltip("upper_pct:Q", format=".2f", title=_("upper (%)")),
         ],
     )
-    return alt.layer(rules, points).properties(
-        width=WIDTH // 2, height=alt.Step(30), title="Error per class"
+    return (
+        alt.layer(rules, points)
+        .properties(width=WIDTH // 2, height=alt.Step(30), title=_("Test error per class"))
+        .configure(locale=chart_locale())
     )

@@ -7,7 +7,6 @@ the official test set, predictions and confidence from the run store and ``runs/
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,10 +16,13 @@ from numpy.typing import ArrayLike
 
 from mlp_core.report import intervals, stats
 from mlp_core.report.tables import MeasuredResult, measured_row, p_value_text
-from mlp_core.results import RunSummary
 
-#: Columns of the table where users add their own classifiers.
-USER_COLUMNS: tuple[str, ...] = ("name", "errors", "error_pct", "n")
+# The user-typed rows live in `user_rows`; importable from here as before (explicit re-exports).
+from mlp_core.report.user_rows import USER_COLUMNS as USER_COLUMNS
+from mlp_core.report.user_rows import parse_user_rows as parse_user_rows
+
+# The user-typed rows moved to their own module; importable from here as before.
+from mlp_core.results import RunSummary
 
 
 def intervals_table(errors: int, n: int, confidence: float = 0.95) -> pd.DataFrame:
@@ -63,71 +65,6 @@ def seeds_table(
     if len(rows) < 2:
         return frame, None
     return frame, intervals.mean_t_interval([e / n for e, n in counts.values()], confidence)
-
-
-def _cell_missing(value: object) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
-def _number(value: object, what: str) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{what} must be a finite number, got {value!r}")
-    return number
-
-
-def _user_row(row: Mapping[str, Any]) -> MeasuredResult:
-    name = str(row.get("name") or "").strip()
-    if not name:
-        raise ValueError("give the classifier a name")
-    if _cell_missing(row.get("n")):
-        raise ValueError("give n, the number of test examples (10000 for MNIST)")
-    n = _number(row.get("n"), "n")
-    if not n.is_integer() or n < 1:
-        raise ValueError(f"n must be a positive whole number of test examples, got {n:g}")
-    has_errors, has_rate = (
-        not _cell_missing(row.get("errors")),
-        not _cell_missing(row.get("error_pct")),
-    )
-    if has_errors == has_rate:
-        raise ValueError("give either errors (a count) or error % (a rate), exactly one of them")
-    if has_errors:
-        errors = _number(row.get("errors"), "errors")
-        if not errors.is_integer() or errors < 0:
-            raise ValueError(f"errors must be a whole number >= 0, got {errors:g}")
-    else:
-        rate = _number(row.get("error_pct"), "error %")
-        if not 0 <= rate <= 100:
-            raise ValueError(f"error % must be between 0 and 100 (a percent), got {rate:g}")
-        errors = round(rate * n / 100)  # the count the published rate stands for
-    if errors > n:
-        raise ValueError(f"errors ({errors:g}) cannot exceed n ({n:g})")
-    return MeasuredResult(name, int(errors), int(n), "added by the user", kind="baseline")
-
-
-def parse_user_rows(frame: pd.DataFrame) -> tuple[list[MeasuredResult], list[str]]:
-    """User-typed classifiers -> (valid results, one message per invalid row).
-
-    Columns `USER_COLUMNS`: ``name``; either ``errors`` (a count) or ``error_pct`` (a percent,
-    converted to ``round(error_pct * n / 100)`` errors); ``n`` test examples. Blank rows are skipped.
-    """
-    results, problems = [], []
-    for index, row in enumerate(frame.to_dict("records"), start=1):
-        if all(_cell_missing(row.get(column)) for column in USER_COLUMNS):
-            continue
-        try:
-            results.append(_user_row(row))
-        except ValueError as error:
-            name = str(row.get("name") or "").strip()
-            problems.append(f"row {index}{f' ({name})' if name else ''}: {error}")
-    return results, problems
 
 
 def measured_table(

@@ -169,4 +169,16 @@ LIBRARY_TEXTS: dict[str, str] = {
         " CUDA build {cuda}); use --device cpu"
     ),
     "device.index": N_("device {device} asked for, but this machine has {count} GPU(s)"),
+    # mlp_core.report.user_rows: a classifier row typed on the exercise-3 page
+    "final.row": N_("row {row}: {problem}"),
+    "final.row_named": N_("row {row} ({name}): {problem}"),
+    "final.name": N_("give the classifier a name"),
+    "final.n_missing": N_("give n, the number of test examples (10000 for MNIST)"),
+    "final.number": N_("{what} must be a number, got {value}"),
+    "final.finite": N_("{what} must be a finite number, got {value}"),
+    "final.n_whole": N_("n must be a positive whole number of test examples, got {value}"),
+    "final.one_of": N_("give either errors (a count) or error % (a rate), exactly one of them"),
+    "final.errors_whole": N_("errors must be a whole number >= 0, got {value}"),
+    "final.rate_range": N_("error % must be between 0 and 100 (a percent), got {value}"),
+    "final.errors_exceed": N_("errors ({errors}) cannot exceed n ({n})"),
 }
