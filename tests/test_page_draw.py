@@ -115,11 +115,35 @@ def stored_predictions(at, world) -> list[np.ndarray]:
     return [store.load_key(key).predictions for key in at.multiselect(key="draw_models").value]
 
 
-def test_the_committed_store_without_weights_says_how_to_get_them(drawing, monkeypatch):
-    monkeypatch.delenv("MLP_RUNS_DIR", raising=False)
+@pytest.fixture
+def store_without_weights(world, tmp_path, monkeypatch):
+    """A store whose one run was stored without its weights (as the committed runs once were)."""
+    lone = RunStore(world["root"]).stored(replace(CONFIGS[0], seed=1))
+    assert lone is not None
+    RunStore(tmp_path / "store").save(RunStore(world["root"]).load_key(lone.key))
+    monkeypatch.setenv("MLP_RUNS_DIR", str(tmp_path / "store"))
+    st.cache_data.clear()
+
+
+def test_a_store_without_weights_says_how_to_get_them(drawing, store_without_weights):
     at = open_app_page(PAGE)
     assert not at.error and not at.metric
     assert any("weights keep" in info.value for info in at.info)
+
+
+def test_the_committed_runs_answer_a_drawing(drawing, monkeypatch):
+    """The committed store carries weights: its models answer, the handout's among them."""
+    monkeypatch.delenv("MLP_RUNS_DIR", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    drawing["image"] = SEVEN
+    at = open_app_page(PAGE)
+    assert not at.exception and not at.error, [item.value for item in at.error]
+    shown = at.multiselect(key="draw_models").value
+    committed = RunStore()
+    assert shown and all(committed.load_weights(key)[1] is not None for key in shown)
+    assert len(at.metric) == len(shown)  # one answer per model
+    assert all(metric.value in tuple("0123456789") for metric in at.metric)
 
 
 def test_a_drawing_is_answered_by_each_model(app, world):
@@ -191,10 +215,23 @@ def test_the_test_image_picker_agrees_with_the_store(app, world):
 LEARNED = ROOT / "pages" / "network_learned.py"
 
 
-def test_the_learned_page_without_weights_says_how_to_get_them(monkeypatch):
-    monkeypatch.delenv("MLP_RUNS_DIR", raising=False)
+def test_the_learned_page_without_weights_says_how_to_get_them(store_without_weights):
     at = open_app_page(LEARNED)
     assert not at.error and any("weights keep" in info.value for info in at.info)
+
+
+def test_the_learned_page_renders_from_the_committed_runs(monkeypatch):
+    monkeypatch.delenv("MLP_RUNS_DIR", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = open_app_page(LEARNED)
+    assert not at.exception and not at.error, [item.value for item in at.error]
+    shown = at.multiselect(key="learned_models").value
+    assert shown and all(RunStore().load_weights(key)[1] is not None for key in shown)
+    (gallery,) = [image.proto.imgs[0].caption for image in at.get("image")]
+    assert "units" in gallery  # the first-layer weights of a committed model
+    points = chart_data(at.get("vega_lite_chart")[-1])  # the map of its hidden space
+    assert len(points) == SAMPLE_SIZE
 
 
 def test_the_gallery_and_the_map_render_from_stored_weights(app, world):
