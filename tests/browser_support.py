@@ -21,17 +21,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from app_pages import ROOT
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from mlp_core.sweep.app_server import free_port, wait_for_health
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -114,12 +114,6 @@ class AppServer:
                 self.process.wait(timeout=10)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_app_server(
     log_path: Path, timeout_s: float = 60.0, entrypoint: str = "streamlit_app.py"
 ) -> AppServer:
@@ -139,18 +133,14 @@ def start_app_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = AppServer(process=process, port=port, log_path=log_path)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{server.log_text()}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.25)
-    server.stop()
-    raise TimeoutError(f"no answer from {server.url}/_stcore/health in {timeout_s:.0f} s")
+    try:
+        wait_for_health(server.url, process, timeout_s)
+    except RuntimeError as error:  # it exited: what it printed says why
+        raise RuntimeError(f"{error}:\n{server.log_text()}") from error
+    except TimeoutError:
+        server.stop()
+        raise
+    return server
 
 
 # --- the browser ----------------------------------------------------------------------------

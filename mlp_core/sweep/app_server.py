@@ -27,7 +27,8 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return values["VmHWM"], values["VmRSS"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (the OS picks it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -42,7 +43,7 @@ def app_server(entrypoint: str, environment: dict[str, str]) -> Iterator[tuple[s
     """
     import psutil
 
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-P", "-m", "streamlit", "run", entrypoint]
     command += ["--server.port", str(port), "--server.headless", "true"]
     with tempfile.TemporaryFile() as log:
@@ -52,7 +53,7 @@ def app_server(entrypoint: str, environment: dict[str, str]) -> Iterator[tuple[s
         url = f"http://127.0.0.1:{port}"
         try:
             try:
-                _wait_for_health(url, process)
+                wait_for_health(url, process)
             except (RuntimeError, TimeoutError) as error:
                 log.seek(0)
                 raise RuntimeError(
@@ -69,7 +70,9 @@ def app_server(entrypoint: str, environment: dict[str, str]) -> Iterator[tuple[s
                 process.kill()
 
 
-def _wait_for_health(url: str, process: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
+def wait_for_health(url: str, process: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
+    """Return once ``url``'s ``/_stcore/health`` answers 200; RuntimeError if ``process`` exits
+    first, TimeoutError after ``timeout_s`` seconds."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
