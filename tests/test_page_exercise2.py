@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from app_pages import open_app_page
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
@@ -15,6 +16,7 @@ from synthetic_runs import fake_result
 
 from mlp_core.config import CODE_VERSION, RunConfig
 from mlp_core.store.run_store import RunStore
+from ui.i18n.catalog import translations
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "exercise2_sweep.py"
@@ -268,3 +270,29 @@ def test_parallel_coordinates_draw_every_run_and_its_table(sweep_store):
     assert "**9 of 9 runs** in the table (brushed: no axis)" in text
     [table] = [frame.value for frame in at.dataframe if "stopping_level" in frame.value.columns]
     assert len(table) == 9 and set(table["stopping_level"]) == {"fixed 20", "fixed 100"}
+
+
+def shown_cells(frame) -> pd.DataFrame:
+    """What a table's cells show: the Styler's display values where the page styled it."""
+    arrow = frame.proto.arrow_data
+    if arrow.HasField("styler"):
+        return convert_arrow_bytes_to_pandas_df(arrow.styler.display_values)
+    return frame.value
+
+
+@pytest.mark.parametrize(
+    ("lang", "written", "not_written"), [("es", "2,10", "2.10"), ("en", "2.10", "2,10")]
+)
+def test_sortable_tables_write_numbers_in_the_readers_language(
+    sweep_store, lang, written, not_written
+):
+    # The handout config's seed 0 ends at 2.1% (GRID's made-up errors: 0.021): it is in both tables.
+    at = open_app_page(PAGE, {"lang": lang})
+    for tab in ("All runs", "All factors"):
+        at = open_tab(at, translations(lang).gettext(tab))
+        [frame] = [f for f in at.dataframe if "key" in f.value.columns]
+        assert frame.value["eval_error"].dtype.kind == "f"  # sorted as numbers...
+        cells = shown_cells(frame)["eval_error"].astype(str).tolist()
+        assert written in cells and not any(not_written in cell for cell in cells), (
+            cells
+        )  # ...written in the language

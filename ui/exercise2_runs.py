@@ -15,7 +15,8 @@ import streamlit as st
 from mlp_core.report import coordinates
 from ui.exercise2 import P, csv_download, downloads, in_percent, new_selection
 from ui.exercise2_heatmap import STATUS_NAMES
-from ui.i18n import N_, _, count, csv_note, ngettext, pgettext
+from ui.i18n import N_, _, count, csv_note, localized_numbers, ngettext, pgettext
+from ui.i18n.formats import NumberSpec
 from ui.parallel_chart import AXIS_TITLES, BRUSH, CLICK, parallel_chart, stopping_level
 
 #: Columns of the table under the parallel coordinates (`coordinates.coordinate_runs`).
@@ -50,14 +51,19 @@ COLUMN_LABELS = {
 
 
 def column_config(columns: list[str]) -> dict[str, object]:
-    """Translated headers; errors in percent at two decimals."""
+    """Translated headers (numbers are written by `localized_numbers` with `RUN_NUMBERS`)."""
     config: dict[str, object] = {
         name: _(COLUMN_LABELS[name]) for name in columns if name in COLUMN_LABELS
     }
-    for name in ("eval_error", "best_eval_error"):
-        config[name] = st.column_config.NumberColumn(_(COLUMN_LABELS[name]), format="%.2f")
-    config["learning_rate"] = st.column_config.NumberColumn(_("learning rate"), format="%g")
+    config["learning_rate"] = _("learning rate")
     return config
+
+
+#: How the run tables write their numbers (`localized_numbers`): errors in percent at two decimals.
+RUN_NUMBERS: dict[str, NumberSpec] = {
+    "eval_error": 2, "best_eval_error": 2, "learning_rate": "g4", "seconds": 0,
+    "weight_decay": "g4", "dropout": "g3", "input_dropout": "g3",
+}  # fmt: skip
 
 
 def _value_name(column: str, value: str) -> str:
@@ -106,7 +112,7 @@ def table_section(index: pd.DataFrame) -> str | None:
     columns, same = run_table_columns(table)
     shown = in_percent(table, columns).sort_values("eval_error", na_position="last")
     event = st.dataframe(
-        shown, hide_index=True, on_select="rerun", selection_mode="single-row", key=f"{P}table",
+        localized_numbers(shown, RUN_NUMBERS), hide_index=True, on_select="rerun", selection_mode="single-row", key=f"{P}table",
         column_config=column_config(columns), placeholder="—",
     )  # fmt: skip
     equal = "; ".join(f"{_(COLUMN_LABELS[name])} {value}" for name, value in same.items())
@@ -165,7 +171,8 @@ def coordinates_section(frame: pd.DataFrame, configs: list) -> str | None:
     # A new brush is a new table: a row picked in the old one must not pick a run of the new.
     table_key = f"{P}parallel_table_{zlib.crc32(' '.join(keys).encode()):08x}"
     event_table = st.dataframe(
-        in_percent(shown, COORDINATE_TABLE), hide_index=True, on_select="rerun",
+        localized_numbers(in_percent(shown, COORDINATE_TABLE), RUN_NUMBERS), hide_index=True,
+        on_select="rerun",
         selection_mode="single-row", key=table_key,
         column_config=column_config(COORDINATE_TABLE), placeholder="—",
     )  # fmt: skip

@@ -13,7 +13,8 @@ from mlp_core.report import analysis, replication
 from mlp_core.sweep.spec import SPEC_DIR, expand, load_spec
 from ui.exercise2 import in_percent
 from ui.exercise2_heatmap import REPLICATION_RULE, VERDICT_NAMES
-from ui.i18n import _, count, decimal, percent
+from ui.i18n import _, count, decimal, localized_numbers, percent
+from ui.i18n.formats import NumberSpec
 
 #: The spec ``python -m mlp_core replicate factorial`` writes: more seeds of the best cells.
 SEEDS_SPEC = SPEC_DIR / "factorial_best_seeds.toml"
@@ -24,18 +25,23 @@ REPLICATED_TABLE = [
 ]  # fmt: skip
 
 
+#: How that table writes its numbers (`localized_numbers`).
+REPLICATED_NUMBERS: dict[str, NumberSpec] = {
+    "learning_rate": "g4", "mean_error": 2, "std_error": 3, "sem_error": 3, "p_adjusted": "g3",
+}  # fmt: skip
+
+
 def replicated_columns() -> dict[str, object]:
-    number = st.column_config.NumberColumn
     return {
         "hidden": _("hidden layers"),
         "activation": _("activation"),
         "optimizer": _("optimizer"),
-        "learning_rate": number(_("learning rate"), format="%g"),
+        "learning_rate": _("learning rate"),
         "seeds_text": _("seeds"),
-        "mean_error": number(_("mean validation error %"), format="%.2f"),
-        "std_error": number(_("standard deviation (points)"), format="%.3f"),
-        "sem_error": number(_("standard error (points)"), format="%.3f"),
-        "p_adjusted": number(_("p-value against the best (Holm)"), format="%.3g"),
+        "mean_error": _("mean validation error %"),
+        "std_error": _("standard deviation (points)"),
+        "sem_error": _("standard error (points)"),
+        "p_adjusted": _("p-value against the best (Holm)"),
         "verdict_text": _("against the best"),
     }
 
@@ -76,7 +82,8 @@ def replication_section(judged: pd.DataFrame, frame: pd.DataFrame) -> None:
             verdict_text=[_(VERDICT_NAMES[verdict]) for verdict in spread["verdict"]],
         )
         st.dataframe(
-            in_percent(table, REPLICATED_TABLE), hide_index=True, placeholder="—",
+            localized_numbers(in_percent(table, REPLICATED_TABLE), REPLICATED_NUMBERS),
+            hide_index=True, placeholder="—",
             column_config=replicated_columns(),
         )  # fmt: skip
     st.caption(_(REPLICATION_RULE))

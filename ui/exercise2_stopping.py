@@ -10,8 +10,8 @@ from mlp_core.report import analysis, curves, study
 from ui import exercise2_charts as charts
 from ui import store
 from ui.exercise2 import downloads, in_percent
-from ui.exercise2_text import stopping_rules, table_columns
-from ui.i18n import _, count
+from ui.exercise2_text import STOPPING_NUMBERS, stopping_rules, table_columns
+from ui.i18n import _, count, localized_numbers
 from ui.learning_curves import curves_chart
 
 
@@ -48,9 +48,10 @@ def stopping_section(frame: pd.DataFrame, sets: dict) -> None:
             )
             st.altair_chart(chart, width="stretch")
     st.dataframe(
-        in_percent(table),
+        localized_numbers(in_percent(table), STOPPING_NUMBERS),
         hide_index=True,
         column_config=table_columns(),
+        placeholder="—",
     )
     st.caption(
         _(

@@ -7,8 +7,6 @@ shows these instead, built from the same configs and identifiers, never parsed f
 
 from __future__ import annotations
 
-import streamlit as st
-
 from mlp_core.config import RunConfig
 from ui.i18n import N_, _, count
 
@@ -57,14 +55,17 @@ def level_names(configs: tuple[RunConfig, RunConfig, RunConfig]) -> dict[str, st
     }
 
 
+#: How the stopping table writes its numbers (`localized_numbers`): epochs are means over seeds.
+STOPPING_NUMBERS = {"eval_error": 2, "epochs_run": 0, "kept_epoch": 0}
+
+
 def table_columns() -> dict[str, object]:
     """Headers of the stopping table (`analysis.stopping_table`)."""
-    number = st.column_config.NumberColumn
     return {
         "rule": _("stopping criterion"),
-        "eval_error": number(_("validation error %"), format="%.2f"),
-        "epochs_run": number(_("epochs run"), format="%.0f"),
-        "kept_epoch": number(_("weights of epoch"), format="%.0f"),
-        "n": number(_("seeds")),
+        "eval_error": _("validation error %"),
+        "epochs_run": _("epochs run"),
+        "kept_epoch": _("weights of epoch"),
+        "n": _("seeds"),
         "status": _("status"),
     }

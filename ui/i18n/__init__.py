@@ -18,7 +18,8 @@ first three):
    translated at import time: one process serves viewers of both languages.
 4. **Numbers** in text go through `percent`, `decimal`, `count`, `number`, `interval`,
    `interval_text`, `p_value`, `duration` (never ``f"{x:.2f}%"``): decimal comma and ``1,19 %`` in
-   Spanish. `mlp_core` formats with ``mlp_core.report.numbers``, taking the language as an
+   Spanish; a sortable table gets ``st.dataframe(localized_numbers(frame, {column: decimals}))``
+   (``column_config``'s printf formats always write a point). `mlp_core` formats with ``mlp_core.report.numbers``, taking the language as an
    argument; it never reads the session. Charts get `chart_locale`.
 5. **Errors raised by mlp_core**: a message a user may see is a ``mlp_core.errors.CodedError``
    (bad input) or an exception class with ``mlp_core.errors.Coded`` mixed in (e.g. a store error),
@@ -49,6 +50,7 @@ from ui.i18n.formats import (
     duration,
     interval,
     interval_text,
+    localized_numbers,
     number,
     p_value,
     percent,
@@ -77,6 +79,7 @@ __all__ = [
     "language",
     "language_switch",
     "library_text",
+    "localized_numbers",
     "ngettext",
     "npgettext",
     "number",

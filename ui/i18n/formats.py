@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mlp_core.report import numbers
 from ui.i18n.translate import _, language
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from pandas.io.formats.style import Styler
+
     from mlp_core.report.intervals import Interval
+
+#: How a table column's numbers are written: decimals (an int) or significant digits ("g3").
+NumberSpec = int | str
 
 
 def percent(rate: float, decimals: int = 2, sign: bool = False) -> str:
@@ -63,3 +71,25 @@ def csv_note() -> str:
         "CSV files keep a decimal point and English column names, so that any spreadsheet or "
         "program reads them the same way in every language."
     )
+
+
+def number_formatter(spec: NumberSpec) -> Callable[[float], str]:
+    """``spec`` as a function of a value: an int is fixed decimals (`decimal`), ``"gN"`` is N
+    significant digits (`number`); missing values (None, NaN) become "—"."""
+
+    def written(value: float) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "—"
+        if isinstance(spec, int):
+            return decimal(float(value), spec)
+        return number(float(value), int(spec[1:] or 4))
+
+    return written
+
+
+def localized_numbers(frame: pd.DataFrame, specs: dict[str, NumberSpec]) -> Styler:
+    """``frame`` for ``st.dataframe`` with its numbers written in the session's language
+    (decimal comma in Spanish): the cells show the text, sorting still uses the numbers.
+    (``column_config``'s printf formats always write a decimal point.)"""
+    shown = {column: number_formatter(spec) for column, spec in specs.items() if column in frame}
+    return frame.style.format(shown, na_rep="—")
