@@ -100,3 +100,82 @@ def test_runs_outside_the_studied_cells_diverged_or_on_test_are_left_out():
     entries.append(stored_run(CONFIGS[0], 0, key="f" * 16, status="diverged"))
     frame = analysis.runs_frame(index_frame(entries))
     assert coordinates.coordinate_runs(frame, [*CONFIGS, extra[1]]).empty
+
+
+def test_a_brush_edge_exactly_on_an_axis_or_a_level_still_counts():
+    runs = runs_of()
+    positions = coordinates.axis_positions(runs)
+    width = coordinates.AXES.index("width")
+    # A box from the width axis exactly to the stopping axis covers both; positions 0.5 and 1
+    # (500-300 and 800 on width, fixed 20 at 0 and patience at 1 on stopping) sit on its edges.
+    edges = {"axis_index": [width, width + 1], "position": [0.5, 1.0]}
+    assert coordinates.brushed(positions, edges) == ["0000000000000004"]
+    assert coordinates.brushed_axes(edges) == ["width", "stopping"]
+    on_level = {"axis_index": [width, width], "position": [0.5, 0.5]}  # only 500-300 passes
+    assert coordinates.brushed(positions, on_level) == ["0000000000000004", "0000000000000002"]
+    # A selection with only one of its two fields filters nothing and names no axis.
+    assert coordinates.brushed(positions, {"axis_index": [width, width]}) == list(runs["key"])
+    assert coordinates.brushed(positions, {"position": [0.5, 0.5]}) == list(runs["key"])
+    assert coordinates.brushed_axes({"position": [0, 1]}) == []
+    assert coordinates.brushed_axes(None) == []
+
+
+def test_levels_name_weight_decay_and_order_activations_and_stopping_naturally():
+    configs = [
+        replace(BASE, activation="tanh"),
+        replace(BASE, activation="sigmoid", weight_decay=1e-4),
+        replace(BASE, epochs=100, stopping="patience", patience=3),
+        replace(BASE, epochs=50),
+    ]
+    runs = runs_of(configs, [100, 110, 120, 130])
+    assert set(runs["optimizer_level"]) == {"adam 0.001", "adam 0.001 wd 0.0001"}
+    assert coordinates.english_stopping("fixed", 20, 5) == "fixed 20"
+    assert coordinates.english_stopping("patience", 100, 3) == "patience 3 (max 100)"
+    ticks = coordinates.axis_ticks(runs)
+    labels = {axis: list(ticks[ticks["axis"] == axis]["label"]) for axis in coordinates.AXES[:-1]}
+    assert labels["activation"] == ["relu", "sigmoid", "tanh"]
+    assert labels["stopping"] == ["fixed 20", "fixed 50", "patience 3 (max 100)"]
+    assert list(ticks["axis_index"].drop_duplicates()) == list(range(len(coordinates.AXES)))
+    # Unequal widths sort after the equal ones of their first width; no hidden layer is "none".
+    assert coordinates.coordinate_runs(
+        analysis.runs_frame(index_frame([stored_run(replace(BASE, hidden=()), 400, key="a" * 16)])),
+        [replace(BASE, hidden=())],
+    )["width_level"].tolist() == ["none"]
+
+
+def test_one_run_still_has_an_error_axis_with_two_labels_and_empty_inputs_keep_their_columns():
+    runs = runs_of(CONFIGS[:1], ERRORS[:1])
+    ticks = coordinates.axis_ticks(runs)
+    errors = ticks[ticks["axis"] == "error"]
+    assert list(errors["value"]) == pytest.approx([0.01, 0.0101])  # low and low * 1.01
+    assert list(errors["position"]) == pytest.approx([0.0, 1.0])
+    assert (errors["label"] == "").all() and ticks[ticks["axis"] != "error"]["value"].isna().all()
+    positions = coordinates.axis_positions(runs)
+    assert list(positions.index) == list(range(len(coordinates.AXES)))
+    assert list(positions[positions["axis"] == "error"]["level"]) == [""]
+    empty = coordinates.coordinate_runs(analysis.runs_frame(index_frame([])), CONFIGS)
+    assert list(empty.columns) == coordinates.RUN_COLUMNS
+    assert list(coordinates.axis_positions(empty).columns) == [
+        "key", "axis", "axis_index", "position", "level", "eval_error",
+    ]  # fmt: skip
+    assert list(coordinates.axis_ticks(empty).columns) == [
+        "axis", "axis_index", "position", "label", "value",
+    ]  # fmt: skip
+    assert list(runs_of().index) == list(range(len(CONFIGS)))
+
+
+def test_equal_widths_come_before_unequal_ones_and_fixed_before_patience_whatever_the_epochs():
+    configs = [
+        replace(BASE, hidden=(500, 300)),
+        replace(BASE, hidden=(500, 500)),
+        replace(BASE, epochs=200),
+        replace(BASE, epochs=100, stopping="patience"),
+    ]
+    ticks = coordinates.axis_ticks(runs_of(configs, [60, 90, 100, 120]))
+    assert list(ticks[ticks["axis"] == "width"]["label"]) == ["500", "500-300"]
+    assert list(ticks[ticks["axis"] == "stopping"]["label"]) == [
+        "fixed 20", "fixed 200", "patience 5 (max 100)",
+    ]  # fmt: skip
+    # Errors from exactly 1% to exactly 2%: both ends are labels.
+    errors = ticks[ticks["axis"] == "error"]
+    assert list(errors["value"]) == [0.01, 0.015, 0.02]

@@ -186,3 +186,58 @@ def test_replicate_refuses_an_incomplete_sweep(tmp_path, monkeypatch, capsys):
     assert not output.exists()
     assert main(["replicate", str(spec), "--output", str(output), "--allow-incomplete"]) == 0
     assert "--allow-incomplete" in output.read_text()
+
+
+def test_two_seeds_are_enough_for_a_spread_and_none_give_zero_dof():
+    cells = cells_of({"A": (90, 92), "B": (91,)})
+    assert list(replication.seed_spread(cells)["width"]) == [200]  # two seeds: replicated
+    pooled, dof, replicated = replication.typical_spread(cells)
+    assert (dof, replicated) == (1, 1) and pooled == pytest.approx(
+        np.std([90 / 6000, 92 / 6000], ddof=1)
+    )
+    assert replication.typical_spread(cells_of({"A": (90,)}))[1:] == (0, 0)
+    table = replication.compare_with_best(cells_of({"A": (90, 92), "B": (95, 96)}))
+    assert list(table["verdict"]) == ["best", "indistinguishable"]  # p = 0.09 with 2 seeds
+    assert by_width(table, "A")["sem_error"] == pytest.approx(
+        np.std([90 / 6000, 92 / 6000], ddof=1) / np.sqrt(2)
+    )
+
+
+def test_welch_without_spread_in_one_cell_only_is_a_real_test():
+    # One cell's seeds agree exactly, the other's do not: Welch's test still applies.
+    p = replication.welch_p_value(0.020, 0.0, 3, 0.024, 0.001, 3)
+    expected = scipy_stats.ttest_ind_from_stats(
+        0.020, 0.0, 3, 0.024, 0.001, 3, equal_var=False
+    ).pvalue
+    assert 0 < p < 1 and p == pytest.approx(expected)
+    assert replication.welch_p_value(0.02, 0.0, 2, 0.02, 0.0, 2) == 1.0
+    assert replication.welch_p_value(0.02, 0.0, 2, 0.03, 0.0, 2) == 0.0
+    # Welch, not Student: with unequal spreads and counts the two differ.
+    student = scipy_stats.ttest_ind_from_stats(0.020, 0.0005, 2, 0.024, 0.003, 6).pvalue
+    assert replication.welch_p_value(0.020, 0.0005, 2, 0.024, 0.003, 6) != pytest.approx(
+        student, rel=1e-3
+    )
+
+
+def test_holm_never_adjusts_past_one():
+    assert replication.holm_adjust([0.6, 0.7]) == [1.0, 1.0]
+    assert replication.holm_adjust([0.3]) == [0.3]
+
+
+def test_alpha_and_count_are_checked_and_an_adjusted_p_equal_to_alpha_is_not_worse():
+    for alpha in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match=r"invalid alpha=.*must be in \(0, 1\)"):
+            replication.compare_with_best(cells_of(ERRORS), alpha=alpha)
+    c = by_width(replication.compare_with_best(cells_of(ERRORS)), "C")
+    at_level = replication.compare_with_best(cells_of(ERRORS), alpha=float(c["p_adjusted"]))
+    assert by_width(at_level, "C")["verdict"] == "indistinguishable"  # "below alpha" is strict
+    with pytest.raises(ValueError, match="invalid count=0: must be >= 1"):
+        replication.best_cells(cells_of(ERRORS), 0)
+    assert list(replication.best_cells(cells_of(ERRORS), 1)["width"]) == [500]
+
+
+def test_without_replicated_cells_the_columns_are_still_there_and_numeric():
+    table = replication.compare_with_best(cells_of({"A": (90,), "B": (91,)}))
+    for column in replication.VERDICT_COLUMNS[:3]:
+        assert table[column].dtype.kind == "f" and table[column].isna().all()
+    assert list(table["width"]) == [200, 300]
