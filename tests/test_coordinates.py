@@ -99,7 +99,8 @@ def test_runs_outside_the_studied_cells_diverged_or_on_test_are_left_out():
     entries = [stored_run(config, 50, key=f"{9:015d}{i}") for i, config in enumerate(extra)]
     entries.append(stored_run(CONFIGS[0], 0, key="f" * 16, status="diverged"))
     frame = analysis.runs_frame(index_frame(entries))
-    assert coordinates.coordinate_runs(frame, [*CONFIGS, extra[1]]).empty
+    left = coordinates.coordinate_runs(frame, [*CONFIGS, extra[1]])
+    assert left.empty and list(left.columns) == coordinates.RUN_COLUMNS
 
 
 def test_a_brush_edge_exactly_on_an_axis_or_a_level_still_counts():
@@ -162,6 +163,7 @@ def test_one_run_still_has_an_error_axis_with_two_labels_and_empty_inputs_keep_t
         "axis", "axis_index", "position", "label", "value",
     ]  # fmt: skip
     assert list(runs_of().index) == list(range(len(CONFIGS)))
+    assert list(runs_of().columns) == coordinates.RUN_COLUMNS
 
 
 def test_equal_widths_come_before_unequal_ones_and_fixed_before_patience_whatever_the_epochs():
