@@ -161,6 +161,15 @@ def trends_section(frame: pd.DataFrame, sets: dict, factorial: pd.DataFrame) -> 
                 sd=decimal(100 * seeds["std_error"], 2),
             )
         )
+    pooled, dof, replicated = replication.typical_spread(factorial)
+    if replicated:
+        st.markdown(
+            _(
+                "The factorial's {cells} cells with several seeds measured a pooled seed-to-seed "
+                "spread of {pooled} points (standard deviation, {dof} degrees of freedom); the "
+                "Heatmaps tab says which of them the noise cannot separate from the best."
+            ).format(cells=count(replicated), pooled=decimal(100 * pooled, 2), dof=count(dof))
+        )
     cells = study.trend_cells(frame, sets)
     figures = charts.trend_figures(cells)
     tables = {name: cells["grid"] for name in ("error_vs_width", "error_vs_depth")}

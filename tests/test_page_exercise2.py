@@ -16,6 +16,8 @@ from synthetic_runs import fake_result
 
 from mlp_core.config import CODE_VERSION, RunConfig
 from mlp_core.store.run_store import RunStore
+from mlp_core.sweep.spec_writing import cells_spec_text
+from ui import exercise2_seeds
 from ui.i18n.catalog import translations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,12 +243,40 @@ def test_replicated_cells_state_their_spread_and_verdict(sweep_store):
     cells = heatmap_cells(at)
     marked = cells[cells["verdict"].isin(["best", "indistinguishable"])]
     assert sorted(marked["hidden"]) == ["100", "100-100"]
+    # The Trends tab states the same pooled spread: the three cells' seeds (in points) pooled.
+    spreads = [
+        np.std(pair, ddof=1)
+        for pair in ((2.21, 2.19, 2.20), (2.31, 2.29, 2.30), (2.30, 2.15, 2.25))
+    ]
+    pooled = np.sqrt(np.mean(np.square(spreads)))
+    trends = " ".join(markdown.value for markdown in open_tab(at, "Trends").markdown)
+    assert (
+        f"The factorial's 3 cells with several seeds measured a pooled seed-to-seed spread of "
+        f"{pooled:.2f} points (standard deviation, 6 degrees of freedom)"
+    ) in trends
 
 
-def test_without_replicated_cells_nothing_is_ranked_and_the_seeds_command_is_named(sweep_store):
+def test_without_replicated_cells_nothing_is_ranked_and_the_seeds_command_is_named(
+    sweep_store, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(exercise2_seeds, "SEEDS_SPEC", tmp_path / "factorial_best_seeds.toml")
     at = open_page()
     assert any("No cell of the factorial has two seeds yet" in info.value for info in at.info)
     assert any("python -m mlp_core replicate factorial" in c.value for c in at.caption)
+
+
+def test_a_written_seeds_spec_says_how_much_of_it_is_stored(sweep_store, tmp_path, monkeypatch):
+    spec = tmp_path / "factorial_best_seeds.toml"
+    cells = [replace(BASE, hidden=(100,)), replace(BASE, hidden=(200, 200))]
+    spec.write_text(cells_spec_text("factorial_best_seeds", "two cells", cells, [1, 2]))
+    add_seeds(sweep_store, {(100, 1): (0.0221,)})  # seed 1 of the first cell only
+    monkeypatch.setattr(exercise2_seeds, "SEEDS_SPEC", spec)
+    at = open_page()
+    assert any(
+        "`runs/sweeps/factorial_best_seeds.toml` (more seeds of the best cells): 1 of its 4 runs "
+        "stored; `python -m mlp_core sweep factorial_best_seeds` trains the rest." in c.value
+        for c in at.caption
+    )
 
 
 def test_all_runs_shows_what_tells_two_rows_apart_first(sweep_store):
