@@ -7,25 +7,26 @@ The numbers come from `mlp_core.report.curves`; this module shows them in the se
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
 from mlp_core.report import curves
 from mlp_core.store.entry import StoredRun
-from ui.i18n import N_, _, count, decimal, ngettext, percent
+from ui.i18n import N_, _, count, decimal, localized_numbers, ngettext, percent
+from ui.i18n.formats import NumberSpec
 
-#: Headers of the best-epoch table (`best_table`'s columns), decimals and sign of its numbers.
-BEST_COLUMNS = {
-    "run": (N_("run"), None, False),
-    "epochs": (N_("epochs"), None, False),
-    "best_epoch": (N_("best epoch"), None, False),
-    "best_eval_error": (N_("min validation error"), 2, False),
-    "errors at best": (N_("errors at best"), None, False),
-    "final_eval_error": (N_("final validation error"), 2, False),
-    "rise": (N_("rise since best (points)"), 2, True),
-    "final_train_error": (N_("final training error"), 3, False),
+#: Headers of the best-epoch table (`best_table`'s columns) and how its numbers are written
+#: (`localized_numbers`; None: as they are).
+BEST_COLUMNS: dict[str, tuple[str, NumberSpec | None]] = {
+    "run": (N_("run"), None),
+    "epochs": (N_("epochs"), None),
+    "best_epoch": (N_("best epoch"), None),
+    "best_eval_error": (N_("min validation error"), 2),
+    "errors at best": (N_("errors at best"), None),
+    "final_eval_error": (N_("final validation error"), 2),
+    "rise": (N_("rise since best (points)"), "+2"),
+    "final_train_error": (N_("final training error"), 3),
 }
 
 
@@ -48,18 +49,12 @@ def best_table(runs: dict[str, StoredRun], picked: list[str], labels: dict[str, 
 
 def show_best_table(best: pd.DataFrame) -> None:
     """`best_table` with headers and numbers in the session's language (decimal comma)."""
-    formats = {column: _formatter(*spec) for column, (_title, *spec) in BEST_COLUMNS.items()}
+    specs = {column: spec for column, (_title, spec) in BEST_COLUMNS.items() if spec is not None}
     st.dataframe(
-        best.style.format({column: f for column, f in formats.items() if f}),
+        localized_numbers(best, specs),
         hide_index=True,
-        column_config={column: _(title) for column, (title, *_spec) in BEST_COLUMNS.items()},
+        column_config={column: _(title) for column, (title, _spec) in BEST_COLUMNS.items()},
     )
-
-
-def _formatter(decimals: int | None, sign: bool) -> Callable[[float], str] | None:
-    if decimals is None:
-        return None
-    return lambda value: decimal(value, decimals, sign)
 
 
 def observations(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,8 @@ if TYPE_CHECKING:
 
     from mlp_core.report.intervals import Interval
 
-#: How a table column's numbers are written: decimals (an int) or significant digits ("g3").
+#: How a table column's numbers are written: decimals (an int), signed decimals ("+2") or
+#: significant digits ("g3").
 NumberSpec = int | str
 
 
@@ -74,22 +74,18 @@ def csv_note() -> str:
 
 
 def number_formatter(spec: NumberSpec) -> Callable[[float], str]:
-    """``spec`` as a function of a value: an int is fixed decimals (`decimal`), ``"gN"`` is N
-    significant digits (`number`); missing values (None, NaN) become "—"."""
-
-    def written(value: float) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "—"
-        if isinstance(spec, int):
-            return decimal(float(value), spec)
-        return number(float(value), int(spec[1:] or 4))
-
-    return written
+    """``spec`` as a function of a value: an int is fixed decimals (`decimal`), ``"+N"`` the same
+    with a sign, ``"gN"`` is N significant digits (`number`)."""
+    if isinstance(spec, int):
+        return lambda value: decimal(float(value), spec)
+    if spec.startswith("+"):
+        return lambda value: decimal(float(value), int(spec[1:]), sign=True)
+    return lambda value: number(float(value), int(spec[1:] or 4))
 
 
 def localized_numbers(frame: pd.DataFrame, specs: dict[str, NumberSpec]) -> Styler:
     """``frame`` for ``st.dataframe`` with its numbers written in the session's language
     (decimal comma in Spanish): the cells show the text, sorting still uses the numbers.
-    (``column_config``'s printf formats always write a decimal point.)"""
+    (``column_config``'s printf formats always write a decimal point.) Missing values show "—"."""
     shown = {column: number_formatter(spec) for column, spec in specs.items() if column in frame}
     return frame.style.format(shown, na_rep="—")
