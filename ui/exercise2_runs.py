@@ -52,11 +52,7 @@ COLUMN_LABELS = {
 
 def column_config(columns: list[str]) -> dict[str, object]:
     """Translated headers (numbers are written by `localized_numbers` with `RUN_NUMBERS`)."""
-    config: dict[str, object] = {
-        name: _(COLUMN_LABELS[name]) for name in columns if name in COLUMN_LABELS
-    }
-    config["learning_rate"] = _("learning rate")
-    return config
+    return {name: _(COLUMN_LABELS[name]) for name in columns if name in COLUMN_LABELS}
 
 
 #: How the run tables write their numbers (`localized_numbers`): errors in percent at two decimals.
